@@ -1,0 +1,1 @@
+"""Home Energy Lake analytics: the DuckDB lakehouse from Bronze to Silver and Gold."""

@@ -1,0 +1,85 @@
+"""The one exception hierarchy every source client raises.
+
+The integration maps each class to Home Assistant behaviour:
+
+| exception                | Home Assistant                                   |
+|--------------------------|--------------------------------------------------|
+| ``AuthenticationError``  | ``ConfigEntryAuthFailed``: start reauth           |
+| ``CannotConnectError``   | ``UpdateFailed``: retry at the error interval     |
+| ``RateLimitedError``     | ``UpdateFailed(retry_after=...)``                 |
+| ``InvalidResponseError`` | ``UpdateFailed``; the raw body still goes to Bronze |
+| ``NotSupportedError``    | the feature's entities are not created            |
+| ``DeviceAsleepError``    | entities unavailable, no error logged             |
+
+Every error that followed an HTTP answer carries that answer in ``raw`` so the
+integration can ship it to Bronze even when parsing failed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import RawAnswer
+
+
+class SourceError(Exception):
+    """Base class of every error a source client raises."""
+
+    def __init__(self, message: str, *, raw: RawAnswer | None = None) -> None:
+        """Keep the answer that caused the error, if there was one."""
+        super().__init__(message)
+        self.raw = raw
+
+
+class AuthenticationError(SourceError):
+    """The credentials were refused (HTTP 401/403, or the API's own auth error)."""
+
+
+class CannotConnectError(SourceError):
+    """The host could not be reached, the request timed out, or the server failed (5xx)."""
+
+
+class RateLimitedError(SourceError):
+    """The API refused the request for its rate limit, or our own daily budget is spent."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        raw: RawAnswer | None = None,
+    ) -> None:
+        """Carry the number of seconds to wait before the next request, when known."""
+        super().__init__(message, raw=raw)
+        self.retry_after = retry_after
+
+
+class InvalidResponseError(SourceError):
+    """The answer could not be understood: malformed JSON, wrong shape or an error code."""
+
+
+class NotSupportedError(SourceError):
+    """The device does not have this feature (for example Fronius status 255 for storage)."""
+
+
+class DeviceAsleepError(SourceError):
+    """The device answered but reports no data now (for example an inverter at night)."""
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """Parse a ``Retry-After`` header: delta-seconds or an HTTP date (RFC 9110 section 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - now).total_seconds())

@@ -1,0 +1,1 @@
+"""House simulator: a deterministic house behind the real vendor APIs."""

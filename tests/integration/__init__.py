@@ -1,0 +1,1 @@
+"""Tests of the Home Assistant integration, in the pytest-homeassistant-custom-component harness."""
