@@ -39,7 +39,7 @@ demo: $(VENV)/.synced  ## Start the house simulator and a real Home Assistant on
 	$(VENV)/bin/python -m house_simulator.demo $(if $(DAYS),--days $(DAYS))
 
 bench: $(VENV)/.synced  ## Run the benchmarks in benchmarks/ (slow; figures go to the README)
-	$(VENV)/bin/python -m pytest benchmarks -p no:randomly --benchmark-only $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest benchmarks --benchmark-only $(PYTEST_ARGS)
 
 lock:  ## Re-resolve uv.lock and requirements/ha-latest.txt after changing pyproject.toml
 	uv="$$(scripts/ensure-uv.sh "$$(scripts/find-python313.sh)")" && \

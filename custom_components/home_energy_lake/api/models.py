@@ -62,6 +62,22 @@ class RawAnswer:
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceIdentity:
+    """Who answered: what a client learns when it first talks to a source.
+
+    ``unique_id`` is stable for the physical device or account resource (an inverter's
+    serial number, a SolarEdge site id, a myUplink device id), so Home Assistant can
+    refuse to configure the same source twice.
+    """
+
+    unique_id: str
+    manufacturer: str
+    model: str | None = None
+    name: str | None = None
+    sw_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SolarReading:
     """What a solar inverter (with its meter and battery) reports at one moment."""
 

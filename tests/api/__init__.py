@@ -1,0 +1,1 @@
+"""Tests of the source clients against real example answers served on loopback."""
