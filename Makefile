@@ -44,7 +44,7 @@ bench: $(VENV)/.synced  ## Run the benchmarks in benchmarks/ (slow; figures go t
 lock:  ## Re-resolve uv.lock and requirements/ha-latest.txt after changing pyproject.toml
 	uv="$$(scripts/ensure-uv.sh "$$(scripts/find-python313.sh)")" && \
 	"$$uv" lock && \
-	"$$uv" pip compile pyproject.toml --all-extras --group test --group dev \
+	"$$uv" pip compile pyproject.toml --all-extras --group test --group demo --group dev \
 	    --override requirements/ha-latest-overrides.txt --python-version 3.13.2 \
 	    --quiet -o requirements/ha-latest.txt
 
