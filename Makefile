@@ -36,7 +36,7 @@ format: $(VENV)/.synced  ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff format .
 
 demo: $(VENV)/.synced  ## Start the house simulator and a real Home Assistant on :8123
-	$(VENV)/bin/python -m house_simulator.demo $(if $(DAYS),--days $(DAYS))
+	$(VENV)/bin/python -m energy_lake_demo $(if $(DAYS),--days $(DAYS))
 
 bench: $(VENV)/.synced  ## Run the benchmarks in benchmarks/ (slow; figures go to the README)
 	$(VENV)/bin/python -m pytest benchmarks --benchmark-only $(PYTEST_ARGS)
