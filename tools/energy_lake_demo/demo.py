@@ -1,0 +1,187 @@
+"""The demo's steps: simulator, history, analytics, hass, onboarding, the integration."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+import sys
+import time
+
+from .hass import HassClient, HassError, HassProcess, Location, write_config
+from .integration import add_home_energy_lake, save_energy_preferences
+
+USERNAME = "demo"
+PASSWORD = "energy-lake-demo"  # noqa: S105  (a loopback-only demo account, printed for the user)
+DEFAULT_DAYS = 14
+RESTART_EXIT_CODE = 100  # hass asks its launcher to start it again
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """Where the demo lives and what it runs."""
+
+    repo_root: Path
+    demo_dir: Path
+    port: int
+    simulator_port: int
+    seed: int
+    days: int | None
+
+    @property
+    def config_dir(self) -> Path:
+        """Home Assistant's config directory."""
+        return self.demo_dir / "config"
+
+    @property
+    def lake_dir(self) -> Path:
+        """The lake root the integration and the history generator write to."""
+        return self.demo_dir / "lake"
+
+    @property
+    def simulator_url(self) -> str:
+        """Base URL of the house simulator's APIs."""
+        return f"http://127.0.0.1:{self.simulator_port}"
+
+
+# The simulator's house stands here; HA's home location matches it.
+HOUSE = Location(latitude=50.1109, longitude=8.6821, time_zone="Europe/Berlin")
+
+
+def say(message: str) -> None:
+    """Progress for the person waiting at the terminal."""
+    print(f"[demo] {message}", flush=True)
+
+
+async def _run(*args: str, log: Path) -> None:
+    """Run one of our own commands to completion, its output in ``log``."""
+    with log.open("ab") as out:
+        process = await asyncio.create_subprocess_exec(*args, stdout=out, stderr=out)
+        if await process.wait() != 0:
+            raise HassError(f"{' '.join(args[1:4])} failed; see {log}")
+
+
+async def _start_simulator(settings: DemoSettings) -> asyncio.subprocess.Process:
+    log = (settings.demo_dir / "simulator.log").open("ab")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "house_simulator",
+        "serve",
+        "--port",
+        str(settings.simulator_port),
+        "--seed",
+        str(settings.seed),
+        stdout=log,
+        stderr=log,
+    )
+    log.close()
+    return process
+
+
+async def _backfill(settings: DemoSettings) -> None:
+    """Write simulated history into the lake once, then build the lakehouse on it."""
+    days = settings.days if settings.days is not None else DEFAULT_DAYS
+    marker = settings.demo_dir / f"history-{settings.seed}-{days}d.done"
+    log = settings.demo_dir / "backfill.log"
+    if not marker.exists():
+        say(f"writing {days} days of simulated history into {settings.lake_dir} ...")
+        await _run(
+            sys.executable,
+            "-m",
+            "house_simulator",
+            "history",
+            "--days",
+            str(days),
+            "--lake",
+            str(settings.lake_dir),
+            "--seed",
+            str(settings.seed),
+            log=log,
+        )
+        marker.touch()
+    say("building the lakehouse (Silver and Gold) from Bronze ...")
+    await _run(
+        sys.executable,
+        "-m",
+        "energy_lakehouse",
+        "build",
+        "--lake",
+        str(settings.lake_dir),
+        "--db",
+        str(settings.demo_dir / "lakehouse.duckdb"),
+        "--timezone",
+        HOUSE.time_zone,
+        log=log,
+    )
+
+
+async def _login(client: HassClient) -> None:
+    if await client.onboarding_done():
+        await client.login(username=USERNAME, password=PASSWORD)
+        return
+    await client.onboard(name="Demo", username=USERNAME, password=PASSWORD)
+
+
+async def _drop_onboarding_entries(client: HassClient) -> None:
+    """Onboarding starts flows (translate, shopping list) the demo has no use for."""
+    for entry in await client.get("/api/config/config_entries/entry"):
+        if entry["source"] == "onboarding":
+            await client.delete(f"/api/config/config_entries/entry/{entry['entry_id']}")
+
+
+async def _prepare_hass(settings: DemoSettings, hass: HassProcess) -> None:
+    await hass.wait_http()
+    async with HassClient(hass.base_url) as client:
+        first_start = not await client.onboarding_done()
+        await _login(client)
+        await client.wait_running()
+        if first_start:
+            await _drop_onboarding_entries(client)
+        token = await client.ws(
+            "auth/long_lived_access_token", client_name=f"demo-{int(time.time())}", lifespan=365
+        )
+        (settings.demo_dir / "token").write_text(token + "\n", encoding="utf-8")
+        await add_home_energy_lake(client, settings.simulator_url, settings.lake_dir)
+        await save_energy_preferences(client)
+
+
+async def run_demo(settings: DemoSettings, stop: asyncio.Event, started: float) -> int:
+    """Run everything until ``stop`` is set; return the exit code."""
+    settings.demo_dir.mkdir(parents=True, exist_ok=True)
+    write_config(
+        settings.config_dir, port=settings.port, location=HOUSE, repo_root=settings.repo_root
+    )
+    simulator = await _start_simulator(settings)
+    hass = HassProcess(settings.config_dir, port=settings.port)
+    try:
+        hass.start()
+        say(f"Home Assistant is starting (log: {hass.log_path}) ...")
+        await asyncio.gather(_backfill(settings), _prepare_hass(settings, hass))
+        say(
+            f"READY in {time.monotonic() - started:.0f} s: open http://localhost:{settings.port}"
+            f" and log in as {USERNAME} / {PASSWORD}  (token in {settings.demo_dir / 'token'};"
+            " Ctrl-C stops everything)"
+        )
+        while not stop.is_set():
+            code = hass.returncode
+            if code == RESTART_EXIT_CODE:
+                say("Home Assistant asked for a restart ...")
+                hass.start()
+                await hass.wait_http()
+            elif code is not None:
+                raise HassError(f"Home Assistant exited with {code}; see {hass.log_path}")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=1)
+            except TimeoutError:
+                continue
+        say("stopping ...")
+        return 0
+    except HassError as err:
+        say(f"error: {err}")
+        return 1
+    finally:
+        hass.stop()
+        if simulator.returncode is None:
+            simulator.terminate()
+            await simulator.wait()
