@@ -152,6 +152,16 @@ class WeatherReading:
     current: WeatherPoint | None = None
     hourly: tuple[WeatherPoint, ...] = ()
 
+    @property
+    def past_hours(self) -> tuple[WeatherPoint, ...]:
+        """Hourly points at or before ``issued_at``: the API's best account of what happened."""
+        return tuple(point for point in self.hourly if point.timestamp <= self.issued_at)
+
+    @property
+    def forecast_hours(self) -> tuple[WeatherPoint, ...]:
+        """Hourly points after ``issued_at``: what the API expects."""
+        return tuple(point for point in self.hourly if point.timestamp > self.issued_at)
+
 
 @dataclass(frozen=True, slots=True)
 class FetchResult[ReadingT]:
