@@ -17,6 +17,8 @@ integration can ship it to Bronze even when parsing failed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
@@ -83,3 +85,18 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
     if when.tzinfo is None:
         return None
     return max(0.0, (when - now).total_seconds())
+
+
+@contextmanager
+def keeping_raw(raw: RawAnswer) -> Iterator[None]:
+    """Give every ``SourceError`` raised inside the block the answer it came from.
+
+    Parse functions know nothing of HTTP; the client wraps them in this so an error
+    still carries the body to Bronze.
+    """
+    try:
+        yield
+    except SourceError as err:
+        if err.raw is None:
+            err.raw = raw
+        raise
