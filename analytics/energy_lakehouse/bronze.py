@@ -1,0 +1,105 @@
+"""Bronze segments on disk: where they are, which stream each holds, and how to read them.
+
+Layout (dates in UTC), as the lake writer lays it out::
+
+    <root>/solar/raw/yyyy/mm/dd/<device_id>_<endpoint>_<...>.jsonl.gz
+    <root>/heatpump/raw/yyyy/mm/dd/<device_id>_<endpoint>_<...>.jsonl.gz
+    <root>/weather/raw/yyyy/mm/dd/api=<openmeteo|owm|metno>/<device_id>_<endpoint>_<...>.jsonl.gz
+
+A segment holds one (source, vendor, device, endpoint) stream, so the endpoint in the
+file name and the source folder (plus ``api=`` for weather) say which staging model
+reads it, without opening the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+import os
+from pathlib import Path
+import re
+
+from .sqlmodels import Stream
+
+SOURCES = ("solar", "heatpump", "weather")
+_DATE_DIRS = re.compile(r"^\d{4}/\d{2}/\d{2}$")
+SEGMENT_SUFFIXES = (".jsonl.gz", ".jsonl")
+
+# The envelope's fields the staging models use, typed; the payload's type comes from
+# each staging model's header.
+ENVELOPE_COLUMNS = {
+    "envelope_version": "INTEGER",
+    "vendor": "VARCHAR",
+    "device_id": "VARCHAR",
+    "endpoint": "VARCHAR",
+    "fetched_at": "TIMESTAMPTZ",
+    "http_status": "INTEGER",
+    "url": "VARCHAR",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One Bronze file as listed: its path relative to the lake root, size and mtime."""
+
+    path: str
+    size: int
+    mtime: float
+    stream: Stream | None
+    """The stream it holds, or None when no staging model reads that endpoint."""
+
+
+def identify(path: str, streams: Iterable[Stream]) -> Stream | None:
+    """The stream a segment path belongs to, from its folder and its file name."""
+    parts = path.split("/")
+    if len(parts) < 6 or parts[0] not in SOURCES or parts[1] != "raw":
+        return None
+    source, name = parts[0], parts[-1]
+    api = next((p.removeprefix("api=") for p in parts[5:-1] if p.startswith("api=")), None)
+    stem = name
+    for suffix in SEGMENT_SUFFIXES:
+        if stem.endswith(suffix):
+            stem = stem.removesuffix(suffix)
+            break
+    else:
+        return None
+    candidates = [
+        s
+        for s in streams
+        if s.source == source
+        and (api is None or s.vendor == api)
+        and (f"_{s.endpoint}_" in stem or stem.endswith(f"_{s.endpoint}"))
+    ]
+    # "power_flow" must not win over a longer, more specific endpoint name.
+    return max(candidates, key=lambda s: len(s.endpoint), default=None)
+
+
+def discover(root: Path, streams: Iterable[Stream]) -> Iterator[Segment]:
+    """Every segment file under the lake root, with the stream each one holds."""
+    known = tuple(streams)
+    for source in SOURCES:
+        base = root / source / "raw"
+        if not base.is_dir():
+            continue
+        for directory, subdirs, files in os.walk(base):
+            subdirs.sort()
+            for name in sorted(files):
+                if not name.endswith(SEGMENT_SUFFIXES):
+                    continue
+                full = Path(directory) / name
+                rel = full.relative_to(root).as_posix()
+                if not _DATE_DIRS.match("/".join(rel.split("/")[2:5])):
+                    continue
+                stat = full.stat()
+                yield Segment(rel, stat.st_size, stat.st_mtime, identify(rel, known))
+
+
+def read_json_relation(paths: Iterable[Path], stream: Stream) -> str:
+    """A DuckDB ``read_json`` call that reads these segments with typed columns."""
+    files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
+    columns = {**ENVELOPE_COLUMNS, "payload": stream.payload_type}
+    spec = ", ".join(f"'{name}': '{kind}'" for name, kind in columns.items())
+    return (
+        f"read_json([{files}], columns={{{spec}}}, format='newline_delimited', "
+        "compression='auto_detect', filename=true, maximum_object_size=67108864)"
+    )

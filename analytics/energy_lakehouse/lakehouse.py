@@ -1,0 +1,445 @@
+"""The build: new Bronze segments into staging tables, then Silver and Gold for the days they touch.
+
+Incremental like Auto Loader: a manifest table remembers every segment read (path, size,
+mtime). A build reads only segments that are new or whose size or mtime changed (a
+re-read replaces that file's rows), finds the UTC range their records cover, widens it
+to whole local days (plus the day before, whose last counter interval may end in it) and
+recomputes Silver and Gold for exactly that window. A segment DuckDB cannot read (torn
+gzip, broken JSON) is recorded as corrupt and skipped; a later build retries it when it
+changes. Staging, Silver, Gold and the manifest change in one transaction, so a failed
+build leaves the previous state.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+import time as clock
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import duckdb
+
+from .bronze import ENVELOPE_COLUMNS, Segment, discover, read_json_relation
+from .sqlmodels import Model, RenderContext, Stream, Tuning, Window, load_models, render
+
+CHUNK_FILES = 512
+"""Segments per typed read: large enough for DuckDB to parallelize, small enough to
+bound memory and to give the progress bar something to show."""
+
+
+class LakehouseError(Exception):
+    """A build cannot run (bad settings, unreadable lake or database)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Where the lake and the database are, and how to build."""
+
+    lake: Path
+    db: Path
+    timezone: str = "UTC"
+    memory_limit: str = "512MB"
+    threads: int = 2
+    latitude: float | None = None
+    longitude: float | None = None
+    tuning: Tuning = field(default_factory=Tuning)
+
+    def zone(self) -> ZoneInfo:
+        """The home's time zone; local days follow it."""
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise LakehouseError(f"unknown IANA time zone {self.timezone!r}") from err
+
+
+@dataclass(slots=True)
+class BuildReport:
+    """What one build did."""
+
+    listed: int = 0
+    read: int = 0
+    records: int = 0
+    unsupported: int = 0
+    corrupt: list[tuple[str, str]] = field(default_factory=list)
+    window: Window | None = None
+    seconds: float = 0.0
+
+
+type Progress = Callable[[str, int], Callable[[int], None]]
+"""Makes a progress callback: (step description, total) -> advance(n)."""
+
+
+def _no_progress(_desc: str, _total: int) -> Callable[[int], None]:
+    return lambda _n: None
+
+
+def connect(settings: Settings, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database with the memory and thread limits of a small machine."""
+    settings.db.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(settings.db), read_only=read_only)
+    except duckdb.Error as err:
+        raise LakehouseError(f"cannot open database {settings.db}: {err}") from err
+    try:
+        con.execute(f"SET memory_limit = '{settings.memory_limit}'")
+        con.execute(f"SET threads = {int(settings.threads)}")
+    except duckdb.Error as err:
+        con.close()
+        raise LakehouseError(f"bad --memory-limit or --threads: {err}") from err
+    con.execute("SET TimeZone = 'UTC'")
+    # Row order of staging tables does not matter; not keeping it saves memory.
+    con.execute("SET preserve_insertion_order = false")
+    if not read_only:
+        con.execute(f"SET temp_directory = '{settings.db}.tmp'")
+    return con
+
+
+_MANIFEST_DDL = """
+CREATE TABLE IF NOT EXISTS _manifest (
+    path VARCHAR PRIMARY KEY,
+    size BIGINT NOT NULL,
+    mtime DOUBLE NOT NULL,
+    stream VARCHAR,
+    status VARCHAR NOT NULL,
+    records BIGINT,
+    error VARCHAR,
+    ingested_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS _builds (
+    finished_at TIMESTAMPTZ NOT NULL,
+    full_refresh BOOLEAN NOT NULL,
+    segments_read BIGINT NOT NULL,
+    records BIGINT NOT NULL,
+    corrupt BIGINT NOT NULL,
+    window_start TIMESTAMPTZ,
+    window_end TIMESTAMPTZ,
+    timezone VARCHAR NOT NULL,
+    seconds DOUBLE NOT NULL
+);
+"""
+
+
+def _stream_key(stream: Stream) -> str:
+    return f"{stream.source}/{stream.vendor}/{stream.endpoint}"
+
+
+class Lakehouse:
+    """Builds and serves the DuckDB lakehouse for one lake."""
+
+    def __init__(self, settings: Settings, *, progress: Progress = _no_progress) -> None:
+        """Check the settings; the database opens per call."""
+        self.settings = settings
+        self.zone = settings.zone()
+        self.models = load_models()
+        self.progress = progress
+        self._staging = {_stream_key(m.stream): m for m in self.models if m.stream}
+
+    # -- build ------------------------------------------------------------------------
+
+    def build(self, *, full_refresh: bool = False) -> BuildReport:
+        """Bring Silver and Gold up to date with the lake."""
+        started = clock.monotonic()
+        if not self.settings.lake.is_dir():
+            raise LakehouseError(f"lake folder not found: {self.settings.lake}")
+        report = BuildReport()
+        streams = [m.stream for m in self.models if m.stream]
+        segments = list(discover(self.settings.lake, streams))
+        report.listed = len(segments)
+        with self._connection() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                if full_refresh:
+                    self._drop_everything(con)
+                con.execute(_MANIFEST_DDL)
+                self._create_staging(con)
+                changed, reread = self._changed_segments(con, segments)
+                affected = self._ingest(con, changed, reread, report)
+                window = self._full_window(con) if full_refresh else self._window(affected)
+                report.window = window
+                self._run_models(con, window, full_refresh=full_refresh)
+                report.seconds = clock.monotonic() - started
+                con.execute(
+                    "INSERT INTO _builds VALUES (now(), ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        full_refresh,
+                        report.read,
+                        report.records,
+                        len(report.corrupt),
+                        window.start if window else None,
+                        window.end if window else None,
+                        self.settings.timezone,
+                        report.seconds,
+                    ],
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return report
+
+    @contextmanager
+    def _connection(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = connect(self.settings, read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def _drop_everything(self, con: duckdb.DuckDBPyConnection) -> None:
+        for name, kind in con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables "
+            "WHERE table_schema = 'main'"
+        ).fetchall():
+            con.execute(f'DROP {"VIEW" if kind == "VIEW" else "TABLE"} IF EXISTS "{name}" CASCADE')
+
+    def _create_staging(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Staging tables get their columns from their model read over no files."""
+        for model in self._staging.values():
+            assert model.stream is not None
+            empty = self._render(model, None, bronze=_empty_relation(model.stream))
+            con.execute(
+                f"CREATE TABLE IF NOT EXISTS {model.name} AS SELECT * FROM ({empty}) LIMIT 0"
+            )
+
+    def _changed_segments(
+        self, con: duckdb.DuckDBPyConnection, segments: Sequence[Segment]
+    ) -> tuple[list[Segment], set[str]]:
+        """Segments new or changed since read, and which of them were read before."""
+        seen = {
+            path: (size, mtime)
+            for path, size, mtime in con.execute(
+                "SELECT path, size, mtime FROM _manifest"
+            ).fetchall()
+        }
+        changed = [s for s in segments if seen.get(s.path) != (s.size, s.mtime)]
+        return changed, {s.path for s in changed if s.path in seen}
+
+    def _ingest(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        segments: Sequence[Segment],
+        reread: set[str],
+        report: BuildReport,
+    ) -> tuple[datetime, datetime] | None:
+        """Read new segments into staging; return the UTC range of what changed."""
+        by_stream: dict[str, list[Segment]] = defaultdict(list)
+        for segment in segments:
+            if segment.stream is None:
+                report.unsupported += 1
+                self._record(con, segment, "unsupported", None, None)
+            else:
+                by_stream[_stream_key(segment.stream)].append(segment)
+        low: datetime | None = None
+        high: datetime | None = None
+
+        def widen(bounds: tuple[datetime | None, datetime | None]) -> None:
+            nonlocal low, high
+            if bounds[0] is not None and bounds[1] is not None:
+                low = bounds[0] if low is None else min(low, bounds[0])
+                high = bounds[1] if high is None else max(high, bounds[1])
+
+        total = sum(len(v) for v in by_stream.values())
+        advance = self.progress("reading Bronze segments", total)
+        for key, stream_segments in sorted(by_stream.items()):
+            model = self._staging[key]
+            widen(self._forget(con, model, [s for s in stream_segments if s.path in reread]))
+            for start in range(0, len(stream_segments), CHUNK_FILES):
+                chunk = stream_segments[start : start + CHUNK_FILES]
+                widen(self._read_chunk(con, model, chunk, report))
+                advance(len(chunk))
+        return None if low is None or high is None else (low, high)
+
+    def _forget(
+        self, con: duckdb.DuckDBPyConnection, model: Model, segments: Sequence[Segment]
+    ) -> tuple[datetime | None, datetime | None]:
+        """Drop rows of segments read before (they changed); return the range they covered."""
+        if not segments:
+            return (None, None)
+        paths = [self._absolute(s) for s in segments]
+        con.execute("CREATE OR REPLACE TEMP TABLE _paths (path VARCHAR)")
+        con.executemany("INSERT INTO _paths VALUES (?)", [[p] for p in paths])
+        bounds = con.execute(
+            f"SELECT min(ts), max(ts) FROM {model.name} WHERE _source_file IN (SELECT path FROM _paths)"
+        ).fetchone()
+        con.execute(f"DELETE FROM {model.name} WHERE _source_file IN (SELECT path FROM _paths)")
+        return (bounds[0], bounds[1]) if bounds else (None, None)
+
+    def _read_chunk(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        model: Model,
+        chunk: Sequence[Segment],
+        report: BuildReport,
+    ) -> tuple[datetime | None, datetime | None]:
+        """Read segments typed; on failure split the chunk to isolate the bad files."""
+        assert model.stream is not None
+        relation = read_json_relation([self._absolute(s) for s in chunk], model.stream)
+        sql = self._render(model, None, bronze=relation)
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _batch AS {sql}")
+        except duckdb.Error as err:
+            if len(chunk) == 1:
+                message = str(err).splitlines()[0]
+                report.corrupt.append((chunk[0].path, message))
+                self._record(con, chunk[0], "corrupt", None, message)
+                return (None, None)
+            middle = len(chunk) // 2
+            first = self._read_chunk(con, model, chunk[:middle], report)
+            second = self._read_chunk(con, model, chunk[middle:], report)
+            lows = [b for b in (first[0], second[0]) if b is not None]
+            highs = [b for b in (first[1], second[1]) if b is not None]
+            return (min(lows, default=None), max(highs, default=None))
+        counts = dict(
+            con.execute(
+                "SELECT _source_file, count(*) FROM _batch GROUP BY _source_file"
+            ).fetchall()
+        )
+        con.execute(f"INSERT INTO {model.name} SELECT * FROM _batch")
+        bounds = con.execute("SELECT min(ts), max(ts), count(*) FROM _batch").fetchone()
+        con.execute("DROP TABLE _batch")
+        for segment in chunk:
+            self._record(con, segment, "ok", counts.get(self._absolute(segment), 0), None)
+        report.read += len(chunk)
+        if bounds is None:
+            return (None, None)
+        report.records += int(bounds[2])
+        return (bounds[0], bounds[1])
+
+    def _record(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        segment: Segment,
+        status: str,
+        records: int | None,
+        error: str | None,
+    ) -> None:
+        con.execute(
+            "INSERT OR REPLACE INTO _manifest VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+            [
+                segment.path,
+                segment.size,
+                segment.mtime,
+                _stream_key(segment.stream) if segment.stream else None,
+                status,
+                records,
+                error,
+            ],
+        )
+
+    def _absolute(self, segment: Segment) -> str:
+        return str(self.settings.lake / segment.path)
+
+    # -- windows ----------------------------------------------------------------------
+
+    def _local_midnight(self, day: date) -> datetime:
+        return datetime.combine(day, time(0), self.zone).astimezone(UTC)
+
+    def _window(self, affected: tuple[datetime, datetime] | None) -> Window | None:
+        """Whole local days around the changed range, plus the day before it."""
+        if affected is None:
+            return None
+        first = (affected[0].astimezone(self.zone) - timedelta(days=1)).date()
+        last = affected[1].astimezone(self.zone).date()
+        return Window(self._local_midnight(first), self._local_midnight(last + timedelta(days=1)))
+
+    def _full_window(self, con: duckdb.DuckDBPyConnection) -> Window | None:
+        bounds = [
+            con.execute(f"SELECT min(ts), max(ts) FROM {name}").fetchone()
+            for name in (m.name for m in self._staging.values())
+        ]
+        lows = [b[0] for b in bounds if b and b[0] is not None]
+        highs = [b[1] for b in bounds if b and b[1] is not None]
+        if not lows:
+            return None
+        return self._window((min(lows), max(highs)))
+
+    # -- models -----------------------------------------------------------------------
+
+    def _render(self, model: Model, window: Window | None, *, bronze: str | None = None) -> str:
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        ctx = RenderContext(
+            dialect="duckdb",
+            timezone=self.settings.timezone,
+            window=window or Window(epoch, epoch),
+            tuning=self.settings.tuning,
+            latitude=self.settings.latitude,
+            longitude=self.settings.longitude,
+            bronze=bronze,
+        )
+        return render(model, ctx)
+
+    def _run_models(
+        self, con: duckdb.DuckDBPyConnection, window: Window | None, *, full_refresh: bool
+    ) -> None:
+        derived = [m for m in self.models if m.materialized != "staging"]
+        advance = self.progress("building Silver and Gold", len(derived))
+        for model in derived:
+            sql = self._render(model, window)
+            if model.materialized == "view":
+                con.execute(f"CREATE OR REPLACE VIEW {model.name} AS {sql}")
+            elif model.materialized == "table":
+                con.execute(f"CREATE OR REPLACE TABLE {model.name} AS {sql}")
+            else:
+                con.execute(
+                    f"CREATE TABLE IF NOT EXISTS {model.name} AS SELECT * FROM ({sql}) LIMIT 0"
+                )
+                if window is not None:
+                    self._replace_window(con, model, window, sql)
+            advance(1)
+        del full_refresh  # a full refresh starts from empty tables; the window is all data
+
+    def _replace_window(
+        self, con: duckdb.DuckDBPyConnection, model: Model, window: Window, sql: str
+    ) -> None:
+        column = f'"{model.time_column}"'
+        if model.time_column == "local_date":
+            low: object = window.start.astimezone(self.zone).date()
+            high: object = window.end.astimezone(self.zone).date()
+        else:
+            low, high = window.start, window.end
+        con.execute(f"DELETE FROM {model.name} WHERE {column} >= ? AND {column} < ?", [low, high])
+        con.execute(f"INSERT INTO {model.name} {sql}")
+
+    # -- status -----------------------------------------------------------------------
+
+    def status(self) -> dict[str, object]:
+        """The manifest's counts, the last build and the size of every table."""
+        if not self.settings.db.exists():
+            raise LakehouseError(f"no database at {self.settings.db}: run 'build' first")
+        with self._connection(read_only=True) as con:
+            tables = {
+                name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]  # type: ignore[index]
+                for (name,) in con.execute(
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1"
+                ).fetchall()
+            }
+            if "_manifest" not in tables:
+                raise LakehouseError(f"{self.settings.db} is not a lakehouse database")
+            segments = dict(
+                con.execute("SELECT status, count(*) FROM _manifest GROUP BY status").fetchall()
+            )
+            corrupt = con.execute(
+                "SELECT path, error FROM _manifest WHERE status = 'corrupt' ORDER BY path"
+            ).fetchall()
+            last = con.execute(
+                "SELECT finished_at, full_refresh, segments_read, records, corrupt, window_start,"
+                " window_end, timezone, seconds FROM _builds ORDER BY finished_at DESC LIMIT 1"
+            ).fetchone()
+        return {
+            "segments": segments,
+            "corrupt": corrupt,
+            "last_build": last,
+            "tables": tables,
+        }
+
+
+def _empty_relation(stream: Stream) -> str:
+    """A relation with the staging input's columns and no rows."""
+    columns = {**ENVELOPE_COLUMNS, "payload": stream.payload_type, "filename": "VARCHAR"}
+    cols = ", ".join(f"CAST(NULL AS {kind}) AS {name}" for name, kind in columns.items())
+    return f"(SELECT {cols} WHERE FALSE)"

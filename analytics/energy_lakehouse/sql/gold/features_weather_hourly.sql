@@ -1,0 +1,20 @@
+-- Hourly weather features for the models, one row per timestamp (UTC hour start):
+-- the combined actuals plus heating and cooling degree-hours around 18 °C.
+-- materialized: table
+SELECT
+    "timestamp",
+    CAST({{ local_ts('"timestamp"') }} AS DATE) AS local_date,
+    hour({{ local_ts('"timestamp"') }}) AS local_hour,
+    temp_mean,
+    temp_openmeteo,
+    temp_owm,
+    temp_metno,
+    temp_spread,
+    solar_radiation,
+    direct_radiation,
+    diffuse_radiation,
+    cloud_cover,
+    greatest(18 - temp_mean, 0) AS heating_degree_hours,
+    greatest(temp_mean - 18, 0) AS cooling_degree_hours,
+    uses_forecast
+FROM {{ ref('weather_combined') }}

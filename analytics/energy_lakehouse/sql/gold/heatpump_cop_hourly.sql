@@ -1,0 +1,74 @@
+-- Heat-pump efficiency per UTC hour: COP = Σheat / Σelectricity (a ratio of sums),
+-- % of Carnot = 100 · Σheat / Σ(elec · COP_carnot) over running 5-minute intervals, with
+-- COP_carnot = (T_flow + 2 + 273.15) / ((T_flow + 2) − (T_outside − 6)).
+-- materialized: incremental
+-- time_column: timestamp
+WITH readings AS (
+    SELECT
+        *,
+        CASE
+            WHEN flow_temp + 2 - (outside_temp - 6) > 0
+            THEN (flow_temp + 2 + 273.15) / (flow_temp + 2 - (outside_temp - 6))
+        END AS carnot_cop
+    FROM {{ ref('heatpump_readings') }}
+    WHERE "timestamp" >= {{ window_start }} AND "timestamp" < {{ window_end }}
+),
+grouped AS (
+    SELECT
+        date_trunc('hour', "timestamp") AS "timestamp",
+        sum(elec_wh) AS elec_wh,
+        sum(heat_wh) AS heat_wh,
+        sum(defrost_wh) AS defrost_wh,
+        sum(CASE WHEN defrost THEN 1 ELSE 0 END) * 5 AS defrost_minutes,
+        sum(running_s) / 60.0 AS running_minutes,
+        sum(CASE WHEN heat_wh > 0 THEN heat_wh * outside_temp END)
+            / nullif(sum(CASE WHEN heat_wh > 0 AND outside_temp IS NOT NULL THEN heat_wh END), 0)
+            AS outside_temp_weighted,
+        sum(CASE WHEN heat_wh > 0 THEN heat_wh * flow_temp END)
+            / nullif(sum(CASE WHEN heat_wh > 0 AND flow_temp IS NOT NULL THEN heat_wh END), 0)
+            AS flow_temp_weighted,
+        avg(outside_temp) AS outside_temp_mean,
+        sum(CASE WHEN carnot_cop IS NOT NULL AND running_s > 0 THEN heat_wh END) AS carnot_heat_wh,
+        sum(
+            CASE
+                WHEN carnot_cop IS NOT NULL AND running_s > 0
+                THEN elec_wh * carnot_cop * (CASE WHEN defrost THEN -1 ELSE 1 END)
+            END
+        ) AS ideal_heat_wh,
+        sum(300 - gap_s) AS covered_s,
+        sum(outlier_samples) AS outlier_samples,
+        sum(heat_meter_fault_samples) AS heat_meter_fault_samples,
+        max(CASE WHEN counter_reset THEN 1 ELSE 0 END) = 1 AS counter_reset
+    FROM readings
+    GROUP BY date_trunc('hour', "timestamp")
+),
+sized AS (
+    SELECT *, 3600 AS span_s
+    FROM grouped
+)
+SELECT
+    "timestamp",
+    CAST({{ local_ts('"timestamp"') }} AS DATE) AS local_date,
+    hour({{ local_ts('"timestamp"') }}) AS local_hour,
+    elec_wh,
+    heat_wh,
+    CASE WHEN elec_wh > 0 THEN heat_wh / elec_wh END AS cop,
+    defrost_wh,
+    defrost_minutes,
+    running_minutes,
+    outside_temp_weighted,
+    flow_temp_weighted,
+    outside_temp_mean,
+    CASE WHEN ideal_heat_wh > 0 THEN 100.0 * carnot_heat_wh / ideal_heat_wh END AS pct_carnot,
+    100.0 * covered_s / span_s AS coverage_pct,
+    outlier_samples,
+    heat_meter_fault_samples,
+    counter_reset,
+    CASE
+        WHEN covered_s < {{ min_coverage_pct }} / 100.0 * span_s THEN 'low_coverage'
+        WHEN heat_meter_fault_samples > 0 THEN 'heat_meter_fault'
+        WHEN counter_reset THEN 'counter_reset'
+        WHEN outlier_samples > 0 THEN 'outliers'
+        ELSE 'ok'
+    END AS quality_flag
+FROM sized

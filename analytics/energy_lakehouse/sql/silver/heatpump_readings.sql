@@ -1,0 +1,121 @@
+-- Heat-pump readings on the 5-minute grid, one row per (device_id, timestamp).
+-- materialized: incremental
+-- time_column: timestamp
+-- Same interval rule as solar_readings. Defrost: heat output below zero, or the flow
+-- colder than the return by more than 0.2 K while the compressor runs; its heat is
+-- counted negative (heat_wh is net) and reported as defrost_wh.
+WITH ranked AS (
+    SELECT
+        s.*,
+        row_number() OVER (PARTITION BY device_id, stream, ts ORDER BY fetched_at DESC) AS _rank
+    FROM {{ ref('int_heatpump_samples') }} AS s
+    WHERE ts >= {{ lookback_start }} AND ts < {{ lookahead_end }}
+),
+flagged AS (
+    SELECT
+        *,
+        coalesce(
+            elec_w < 0 OR elec_w >= {{ max_heatpump_w }}
+            OR heat_w > {{ max_power_w }} OR heat_w < -{{ max_heatpump_w }}
+            OR flow_c < -30 OR flow_c > 100 OR return_c < -30 OR return_c > 100
+            OR outside_c < -60 OR outside_c > 60,
+            FALSE
+        ) AS is_outlier,
+        coalesce(
+            heat_w < 0 OR (flow_c - return_c < -0.2 AND elec_w >= {{ starting_power_w }}),
+            FALSE
+        ) AS is_defrost,
+        coalesce(
+            elec_w >= {{ starting_power_w }} AND heat_w = 0
+            AND flow_c - return_c > 1.5 AND flow_c > 30,
+            FALSE
+        ) AS is_heat_meter_fault
+    FROM ranked
+    WHERE _rank = 1
+),
+paired AS (
+    SELECT
+        *,
+        lead(ts) OVER w AS next_ts,
+        lead(elec_total_wh) OVER w - elec_total_wh AS elec_delta_wh,
+        lead(heat_total_wh) OVER w - heat_total_wh AS heat_delta_wh
+    FROM flagged
+    WINDOW w AS (PARTITION BY device_id, stream ORDER BY ts)
+),
+held AS (
+    SELECT
+        *,
+        CASE
+            WHEN NOT is_outlier AND {{ seconds_between('ts', 'next_ts') }} <= {{ max_gap_s }}
+            THEN {{ seconds_between('ts', 'next_ts') }} / 3600.0
+        END AS held_h,
+        coalesce(elec_delta_wh < 0 OR heat_delta_wh < 0, FALSE) AS is_counter_reset
+    FROM paired
+),
+energies AS (
+    SELECT
+        *,
+        CASE WHEN elec_delta_wh >= 0 THEN elec_delta_wh ELSE elec_w * held_h END AS elec_step_wh,
+        CASE
+            WHEN heat_delta_wh >= 0 AND NOT is_defrost THEN heat_delta_wh
+            ELSE heat_w * held_h
+        END AS heat_step_wh,
+        CASE WHEN is_defrost THEN -least(heat_w, 0) * held_h ELSE 0 END AS defrost_step_wh,
+        CASE WHEN elec_w >= {{ starting_power_w }} THEN coalesce(held_h, 0) * 3600 ELSE 0 END
+            AS running_step_s,
+        CASE WHEN elec_w IS NOT NULL THEN coalesce(held_h, 0) * 3600 ELSE 0 END AS covered_step_s,
+        {{ bucket('ts', 300) }} AS bucket_ts
+    FROM held
+    WHERE ts >= {{ window_start }} AND ts < {{ window_end }}
+),
+buckets AS (
+    SELECT
+        device_id,
+        bucket_ts,
+        max(vendor) AS vendor,
+        avg(CASE WHEN NOT is_outlier THEN elec_w END) AS power,
+        avg(CASE WHEN NOT is_outlier THEN heat_w END) AS heat_output,
+        avg(CASE WHEN NOT is_outlier THEN flow_c END) AS flow_temp,
+        avg(CASE WHEN NOT is_outlier THEN return_c END) AS return_temp,
+        avg(CASE WHEN NOT is_outlier THEN outside_c END) AS outside_temp,
+        sum(elec_step_wh) AS elec_wh,
+        sum(heat_step_wh) AS heat_wh,
+        sum(defrost_step_wh) AS defrost_wh,
+        max_by(elec_total_wh, CASE WHEN elec_total_wh IS NOT NULL THEN ts END) / 1000.0
+            AS power_kwh,
+        max_by(heat_total_wh, CASE WHEN heat_total_wh IS NOT NULL THEN ts END) / 1000.0
+            AS heat_kwh,
+        least(sum(running_step_s), 300) AS running_s,
+        count(*) AS samples,
+        sum(CASE WHEN is_outlier THEN 1 ELSE 0 END) AS outlier_samples,
+        max(CASE WHEN is_defrost THEN 1 ELSE 0 END) = 1 AS defrost,
+        sum(CASE WHEN is_heat_meter_fault THEN 1 ELSE 0 END) AS heat_meter_fault_samples,
+        max(CASE WHEN is_counter_reset THEN 1 ELSE 0 END) = 1 AS counter_reset,
+        least(sum(covered_step_s), 300) AS covered_s
+    FROM energies
+    GROUP BY device_id, bucket_ts
+)
+SELECT
+    bucket_ts AS "timestamp",
+    device_id,
+    vendor,
+    power,
+    heat_output,
+    flow_temp,
+    return_temp,
+    outside_temp,
+    elec_wh,
+    heat_wh,
+    defrost_wh,
+    power_kwh,
+    heat_kwh,
+    running_s,
+    defrost,
+    heat_meter_fault_samples,
+    samples,
+    outlier_samples,
+    outlier_samples > 0 AS is_outlier,
+    counter_reset,
+    100.0 * covered_s / 300 AS coverage_pct,
+    300 - covered_s AS gap_s
+FROM buckets

@@ -1,0 +1,20 @@
+-- OpenWeatherMap current weather (/data/2.5/weather): one observation per answer.
+-- stream: weather/owm/current
+-- payload: STRUCT(dt BIGINT, coord STRUCT(lat DOUBLE, lon DOUBLE), main STRUCT(temp DOUBLE), clouds STRUCT("all" DOUBLE))
+SELECT
+    device_id,
+    to_timestamp(payload.dt) AS ts,
+    fetched_at AS issued_at,
+    fetched_at,
+    TRUE AS is_observation,
+    CASE
+        WHEN url LIKE '%units=metric%' THEN payload.main.temp
+        WHEN url LIKE '%units=imperial%' THEN (payload.main.temp - 32) * 5 / 9
+        ELSE payload.main.temp - 273.15
+    END AS temperature_c,
+    payload.clouds."all" AS cloud_cover,
+    payload.coord.lat AS latitude,
+    payload.coord.lon AS longitude,
+    filename AS _source_file
+FROM {{ bronze }}
+WHERE http_status = 200 AND payload IS NOT NULL AND payload.dt IS NOT NULL

@@ -1,0 +1,225 @@
+"""The SQL models: loading, dependency order and rendering for DuckDB or Spark.
+
+Each model is one ``.sql`` file holding one ``SELECT`` (dbt style). Its header comments
+configure it (``-- materialized: view | table | incremental``, ``-- time_column: ...``,
+and for staging models ``-- stream: source/vendor/endpoint`` and ``-- payload: <type>``).
+``{{ ... }}`` holds a macro call: ``ref('model')``, the build window, tuning constants
+and the few functions whose spelling differs between engines (time arithmetic, time
+zones). Everything else is plain SQL that DuckDB and Spark SQL both accept; staging
+models alone read Bronze and use DuckDB's nested-type functions.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from graphlib import TopologicalSorter
+from importlib import resources
+import re
+from typing import Literal
+
+type Dialect = Literal["duckdb", "spark"]
+type Materialized = Literal["view", "table", "incremental", "staging"]
+
+LAYERS = ("staging", "intermediate", "silver", "gold")
+_MACRO = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_HEADER = re.compile(r"^--\s*(stream|payload|materialized|time_column):\s*(.+?)\s*$", re.MULTILINE)
+
+
+class ModelError(Exception):
+    """A model file is malformed or refers to something unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """The Bronze stream a staging model reads: where its segments live and what they hold."""
+
+    source: str
+    vendor: str
+    endpoint: str
+    payload_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """One SQL model file."""
+
+    name: str
+    layer: str
+    sql: str
+    materialized: Materialized
+    time_column: str | None
+    stream: Stream | None
+
+    @property
+    def refs(self) -> frozenset[str]:
+        """The models this one reads."""
+        return frozenset(re.findall(r"ref\(\s*['\"](\w+)['\"]\s*\)", self.sql))
+
+
+def _parse(name: str, layer: str, sql: str) -> Model:
+    header = dict(_HEADER.findall(sql))
+    stream = None
+    if "stream" in header:
+        source, vendor, endpoint = header["stream"].split("/")
+        if "payload" not in header:
+            raise ModelError(f"{name}: a staging model needs a '-- payload:' type")
+        stream = Stream(source, vendor, endpoint, header["payload"])
+    materialized = "staging" if stream else header.get("materialized", "table")
+    if materialized not in ("view", "table", "incremental", "staging"):
+        raise ModelError(f"{name}: unknown materialization {materialized!r}")
+    time_column = header.get("time_column")
+    if materialized == "incremental" and time_column is None:
+        raise ModelError(f"{name}: an incremental model needs a '-- time_column:'")
+    return Model(name, layer, sql, materialized, time_column, stream)  # type: ignore[arg-type]
+
+
+def load_models() -> list[Model]:
+    """Every model shipped with the package, in an order where each follows what it reads."""
+    found: dict[str, Model] = {}
+    root = resources.files("energy_lakehouse") / "sql"
+    for layer in LAYERS:
+        for entry in sorted((root / layer).iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".sql"):
+                name = entry.name.removesuffix(".sql")
+                found[name] = _parse(name, layer, entry.read_text(encoding="utf-8"))
+    graph: dict[str, set[str]] = {}
+    for model in found.values():
+        unknown = model.refs - found.keys()
+        if unknown:
+            raise ModelError(f"{model.name} refers to unknown models {sorted(unknown)}")
+        graph[model.name] = set(model.refs)
+    return [found[name] for name in TopologicalSorter(graph).static_order()]
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The UTC time range a build recomputes: whole local days of the home's time zone."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """Constants of the Silver and Gold rules (documented in docs/lake.md)."""
+
+    max_gap_s: int = 900
+    max_power_w: float = 100_000.0
+    load_tolerance_w: float = 100.0
+    max_heatpump_w: float = 20_000.0
+    starting_power_w: float = 100.0
+    min_coverage_pct: float = 90.0
+    bin_k: float = 1.0
+    heatmap_bin_k: float = 2.0
+    min_bin_heat_wh: float = 1000.0
+
+
+@dataclass(frozen=True, slots=True)
+class RenderContext:
+    """What a model's macros need."""
+
+    dialect: Dialect
+    timezone: str
+    window: Window
+    tuning: Tuning
+    latitude: float | None = None
+    longitude: float | None = None
+    bronze: str | None = None
+    """The relation a staging model reads (a ``read_json(...)`` call on DuckDB)."""
+
+
+def _timestamp_literal(dialect: Dialect, moment: datetime) -> str:
+    text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    return f"TIMESTAMPTZ '{text}+00'" if dialect == "duckdb" else f"TIMESTAMP '{text}'"
+
+
+def _macros(ctx: RenderContext) -> dict[str, Callable[..., str]]:
+    duck = ctx.dialect == "duckdb"
+    tz = ctx.timezone.replace("'", "")
+    window = ctx.window
+    gap = ctx.tuning.max_gap_s
+
+    def literal(moment: datetime) -> str:
+        return _timestamp_literal(ctx.dialect, moment)
+
+    def shifted(moment: datetime, seconds: int) -> str:
+        return f"({literal(moment)} + INTERVAL '{seconds}' SECOND)"
+
+    def site_location() -> str:
+        if ctx.latitude is not None and ctx.longitude is not None:
+            return (
+                f"SELECT CAST({ctx.latitude!r} AS DOUBLE) AS latitude, "
+                f"CAST({ctx.longitude!r} AS DOUBLE) AS longitude"
+            )
+        return (
+            "SELECT avg(latitude) AS latitude, avg(longitude) AS longitude "
+            "FROM int_weather_points WHERE latitude IS NOT NULL"
+        )
+
+    def bronze() -> str:
+        if ctx.bronze is None:
+            raise ModelError("bronze is only available to staging models")
+        return ctx.bronze
+
+    return {
+        "ref": lambda name: name,
+        "bronze": bronze,
+        "window_start": lambda: literal(window.start),
+        "window_end": lambda: literal(window.end),
+        # A day back for the previous counter value; max_gap ahead for the next sample.
+        "lookback_start": lambda: shifted(window.start, -86_400),
+        "lookahead_end": lambda: shifted(window.end, gap),
+        "local_ts": lambda col: (
+            f"timezone('{tz}', {col})" if duck else f"from_utc_timestamp({col}, '{tz}')"
+        ),
+        "utc_of_local": lambda col: (
+            f"timezone('{tz}', {col})" if duck else f"to_utc_timestamp({col}, '{tz}')"
+        ),
+        "seconds_between": lambda a, b: (
+            f"(epoch({b}) - epoch({a}))" if duck else f"(unix_timestamp({b}) - unix_timestamp({a}))"
+        ),
+        "bucket": lambda col, seconds: (
+            f"to_timestamp(floor(epoch({col}) / {seconds}) * {seconds})"
+            if duck
+            else f"timestamp_seconds(floor(unix_timestamp({col}) / {seconds}) * {seconds})"
+        ),
+        "iso_day_of_week": lambda col: f"isodow({col})" if duck else f"(weekday({col}) + 1)",
+        "site_location": site_location,
+        **{
+            name: (lambda value=getattr(ctx.tuning, name): repr(value)) for name in Tuning.__slots__
+        },
+    }
+
+
+def _evaluate(node: ast.expr, macros: Mapping[str, Callable[..., str]]) -> str:
+    """Evaluate a macro expression: names, string/number constants and calls only."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str | int | float):
+        return str(node.value)
+    if isinstance(node, ast.Name):
+        return _call(node.id, [], macros)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+        return _call(node.func.id, [_evaluate(arg, macros) for arg in node.args], macros)
+    raise ModelError(f"unsupported macro expression: {ast.unparse(node)}")
+
+
+def _call(name: str, args: list[str], macros: Mapping[str, Callable[..., str]]) -> str:
+    if name not in macros:
+        raise ModelError(f"unknown macro {name!r}")
+    return macros[name](*args)
+
+
+def render(model: Model, ctx: RenderContext) -> str:
+    """The model's SQL for one engine, window and time zone."""
+    macros = _macros(ctx)
+
+    def expand(match: re.Match[str]) -> str:
+        try:
+            tree = ast.parse(match.group(1).strip(), mode="eval")
+        except SyntaxError as err:
+            raise ModelError(f"{model.name}: bad macro {match.group(0)!r}") from err
+        return _evaluate(tree.body, macros)
+
+    return _MACRO.sub(expand, model.sql)
