@@ -32,7 +32,11 @@ bound memory and to give the progress bar something to show."""
 
 
 class LakehouseError(Exception):
-    """A build cannot run (bad settings, unreadable lake or database)."""
+    """A build cannot run (bad settings, unusable database)."""
+
+
+class LakeUnavailableError(LakehouseError):
+    """The Bronze lake cannot be read (missing folder, ADLS unreachable or refused)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +148,7 @@ class Lakehouse:
         """Bring Silver and Gold up to date with the lake."""
         started = clock.monotonic()
         if not self.settings.lake.is_dir():
-            raise LakehouseError(f"lake folder not found: {self.settings.lake}")
+            raise LakeUnavailableError(f"lake folder not found: {self.settings.lake}")
         report = BuildReport()
         streams = [m.stream for m in self.models if m.stream]
         segments = list(discover(self.settings.lake, streams))

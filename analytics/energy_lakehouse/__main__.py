@@ -1,0 +1,5 @@
+"""``python -m energy_lakehouse``."""
+
+from .cli import main
+
+main()
