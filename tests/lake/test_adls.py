@@ -19,7 +19,7 @@ from custom_components.home_energy_lake.lake.adls import (
     AdlsCredential,
     SasToken,
 )
-from custom_components.home_energy_lake.lake.backend import BackendError
+from custom_components.home_energy_lake.lake.backend import BackendError, ErrorKind
 
 from .fake_adls import ACCOUNT, ACCOUNT_KEY, FakeAdls, Fault
 
@@ -201,6 +201,7 @@ async def test_put_of_different_bytes_at_existing_path_fails_and_keeps_the_origi
         with pytest.raises(BackendError, match="different content") as caught:
             await backend.async_put(SEGMENT, other)
         assert not caught.value.retryable
+        assert caught.value.kind is ErrorKind.CONFLICT
     assert server.files() == {SEGMENT: payload(seed=1)}
 
 
@@ -222,6 +223,7 @@ async def test_failure_mid_flush_leaves_nothing_visible_and_retry_succeeds(
     with pytest.raises(BackendError) as caught:
         await backend.async_put(SEGMENT, payload())
     assert caught.value.retryable
+    assert caught.value.kind is ErrorKind.UNAVAILABLE
     assert "503" in str(caught.value)
     assert fault.hits == 3  # the first try and both SDK retries
     assert await backend.async_size(SEGMENT) is None
@@ -369,6 +371,7 @@ async def test_wrong_key_is_refused_without_retries(
     finally:
         await lake.async_close()
     assert not caught.value.retryable
+    assert caught.value.kind is ErrorKind.AUTH_FAILED
     assert "AuthenticationFailed" in str(caught.value)
     assert [seen.status for seen in server.log] == [403]
     assert WRONG_KEY not in str(caught.value)
@@ -460,6 +463,7 @@ async def test_read_only_sas_gets_a_permission_error(server: FakeAdls) -> None:
         with pytest.raises(BackendError, match="lack permission") as caught:
             await lake.async_put(SEGMENT, payload())
         assert not caught.value.retryable
+        assert caught.value.kind is ErrorKind.PERMISSION_DENIED
         with pytest.raises(BackendError, match="lack permission"):
             await lake.async_check()
     finally:
@@ -501,6 +505,7 @@ async def test_check_reports_a_missing_filesystem(server: FakeAdls) -> None:
         with pytest.raises(BackendError, match="'nolake' does not exist") as caught:
             await lake.async_check()
         assert not caught.value.retryable
+        assert caught.value.kind is ErrorKind.MISSING_FOLDER
     finally:
         await lake.async_close()
     assert "nolake" not in server.filesystems

@@ -46,7 +46,8 @@ from azure.identity.aio import ClientSecretCredential
 from azure.storage.filedatalake import ContentSettings
 from azure.storage.filedatalake.aio import DataLakeFileClient, DataLakeServiceClient
 
-from .backend import BackendError
+from .backend import BackendError, ErrorKind
+from .paths import check_relative_path
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -206,13 +207,7 @@ class AdlsConfig:
 def normalize_prefix(prefix: str) -> str:
     """Return the prefix as ``a/b`` (no outer slashes); ValueError if it could escape."""
     trimmed = prefix.strip().strip("/")
-    if not trimmed:
-        return ""
-    parts = trimmed.split("/")
-    for part in parts:
-        if part in {"", ".", ".."} or "\\" in part or any(ord(c) < 32 for c in part):
-            raise ValueError(f"unusable path prefix segment {part!r}")
-    return "/".join(parts)
+    return "/".join(check_relative_path(trimmed)) if trimmed else ""
 
 
 def normalize_sas(token: str) -> str:
@@ -388,7 +383,11 @@ class AdlsBackend:
         except AzureError as err:
             raise self._backend_error(err, f"look up {path}") from err
         if properties.metadata.get("hdi_isfolder") == "true":
-            raise BackendError(f"{path} is a directory in {self.description}", retryable=False)
+            raise BackendError(
+                f"{path} is a directory in {self.description}",
+                retryable=False,
+                kind=ErrorKind.CONFLICT,
+            )
         return int(properties.size)
 
     async def async_check(self) -> None:
@@ -530,6 +529,7 @@ class AdlsBackend:
                 f"content ({properties.size} bytes stored, {len(data)} to write); nothing was "
                 "overwritten",
                 retryable=False,
+                kind=ErrorKind.CONFLICT,
             )
         _LOGGER.debug("%s was already uploaded; treating the retry as done", final)
 
@@ -547,11 +547,12 @@ class AdlsBackend:
         return "/".join(part for part in (self._prefix, *parts) if part)
 
     def _full_path(self, path: str) -> str:
-        parts = path.split("/")
-        if path.startswith("/") or any(
-            part in {"", ".", ".."} or "\\" in part or "\0" in part for part in parts
-        ):
-            raise BackendError(f"Refusing unsafe lake path {path!r}", retryable=False)
+        try:
+            check_relative_path(path)
+        except ValueError as err:
+            raise BackendError(
+                f"Refusing unsafe lake path {path!r}", retryable=False, kind=ErrorKind.OTHER
+            ) from err
         return self._join(path)
 
     def _relative(self, full: str) -> str:
@@ -571,7 +572,7 @@ class AdlsBackend:
                 "SAS token and its expiry, the service principal's tenant, client id and "
                 "secret, and that this computer's clock is right"
             )
-            return BackendError(message, retryable=False)
+            return BackendError(message, retryable=False, kind=ErrorKind.AUTH_FAILED)
         if status == 403:
             message = (
                 f"Could not {action}: {where} refused the operation ({code}). The credentials "
@@ -580,13 +581,13 @@ class AdlsBackend:
                 "Data Contributor on the container, and the storage firewall must allow this "
                 "network"
             )
-            return BackendError(message, retryable=False)
+            return BackendError(message, retryable=False, kind=ErrorKind.PERMISSION_DENIED)
         if code in _MISSING_FILESYSTEM_CODES:
             message = (
                 f"Could not {action}: the file system (container) {self._filesystem_name!r} "
                 f"does not exist in {self._account_url}; create it first"
             )
-            return BackendError(message, retryable=False)
+            return BackendError(message, retryable=False, kind=ErrorKind.MISSING_FOLDER)
         if isinstance(err, (ServiceRequestError, ServiceResponseError)):
             retryable = True
         elif isinstance(err, HttpResponseError) and status is not None:
