@@ -2,26 +2,242 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
+import aiohttp
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.const import CONF_LATITUDE, CONF_LONGITUDE, Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import async_track_utc_time_change
+from homeassistant.loader import async_get_integration
+
+from .api.budget import BudgetRegistry
+from .api.errors import AuthenticationError, CannotConnectError
+from .const import (
+    CONF_DEVICE_ID,
+    CONF_LAKE,
+    CONF_SOURCES,
+    DEFAULT_SEGMENT_MAX_AGE_MIN,
+    DEFAULT_SPOOL_MAX_MB,
+    DOMAIN,
+    OPT_SEGMENT_MAX_AGE_MIN,
+    OPT_SPOOL_MAX_MB,
+    interval_option,
+)
+from .coordinator import SourceCoordinator
+from .lake.writer import BronzeWriter
+from .repairs import LakeIssueTracker
+from .sources import MYUPLINK, SOURCES, TokenGetter, budget_for, budget_key, build_client
+from .store import build_backend
+
+PLATFORMS = [Platform.SENSOR]
 
 
 @dataclass
 class HomeEnergyLakeData:
     """What a loaded config entry holds at run time."""
 
+    writer: BronzeWriter
+    coordinators: dict[str, SourceCoordinator[Any]]
+    """By vendor, in the order the sources were configured."""
+    options: Mapping[str, Any]
+    """The options the entry was set up with; a change reloads it."""
+    issues: LakeIssueTracker
+    store: str
+    """Where the lake is, without secrets."""
+    captures: dict[str, datetime] = field(default_factory=dict)
+    """When each vendor's last scheduled capture ran (UTC)."""
+
 
 type HomeEnergyLakeConfigEntry = ConfigEntry[HomeEnergyLakeData]
 
 
+def budgets(hass: HomeAssistant) -> BudgetRegistry:
+    """Return the request budgets of this Home Assistant, shared by every entry and flow."""
+    registry: BudgetRegistry = hass.data.setdefault(DOMAIN, {}).setdefault(
+        "budgets", BudgetRegistry()
+    )
+    return registry
+
+
+def user_agent(version: str) -> str:
+    """How we introduce ourselves to APIs that ask for it (MET Norway requires it)."""
+    return f"home-energy-lake/{version} github.com/home-energy-lake/home-energy-lake"
+
+
+async def async_integration_version(hass: HomeAssistant) -> str:
+    """Return the version in our manifest, written into every Bronze envelope."""
+    return str((await async_get_integration(hass, DOMAIN)).version)
+
+
+def spool_dir(hass: HomeAssistant, entry_id: str) -> Path:
+    """Where the entry's Bronze spool lives: under ``.storage``, out of the user's way."""
+    return Path(hass.config.path(".storage", DOMAIN, entry_id, "spool"))
+
+
+async def async_token_getter(hass: HomeAssistant, entry: ConfigEntry[Any]) -> TokenGetter:
+    """Return a callable giving a valid myUplink access token, refreshed when due."""
+    try:
+        implementation = await config_entry_oauth2_flow.async_get_config_entry_implementation(
+            hass, entry
+        )
+    except ValueError as err:
+        # The application credential this entry used was deleted: a new login fixes it.
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="oauth_implementation_missing"
+        ) from err
+    oauth = config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation)
+
+    async def token() -> str:
+        try:
+            await oauth.async_ensure_token_valid()
+        except aiohttp.ClientResponseError as err:
+            if 400 <= err.status < 500:
+                raise AuthenticationError(f"token refresh refused: HTTP {err.status}") from err
+            raise CannotConnectError(f"token refresh failed: HTTP {err.status}") from err
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise CannotConnectError(f"token refresh failed: {err}") from err
+        return str(oauth.token["access_token"])
+
+    return token
+
+
 async def async_setup_entry(hass: HomeAssistant, entry: HomeEnergyLakeConfigEntry) -> bool:
     """Set up one home and its lake from a config entry."""
-    entry.runtime_data = HomeEnergyLakeData()
+    version = await async_integration_version(hass)
+    backend = build_backend(hass, entry.data[CONF_LAKE])
+    spool_mb = entry.options.get(OPT_SPOOL_MAX_MB, DEFAULT_SPOOL_MAX_MB)
+    segment_minutes = entry.options.get(OPT_SEGMENT_MAX_AGE_MIN, DEFAULT_SEGMENT_MAX_AGE_MIN)
+    writer = BronzeWriter(
+        spool_dir=spool_dir(hass, entry.entry_id),
+        backend=backend,
+        integration_version=version,
+        spool_max_bytes=int(spool_mb) * 1024 * 1024,
+        segment_max_age=timedelta(minutes=segment_minutes),
+    )
+    await writer.async_start()
+    try:
+        coordinators = await _async_build_coordinators(hass, entry, writer, version)
+        await asyncio.gather(*(c.async_refresh() for c in coordinators.values()))
+        _raise_if_unusable(coordinators)
+    except BaseException:
+        await writer.async_stop()
+        raise
+
+    issues = LakeIssueTracker(hass, entry, writer)
+    entry.runtime_data = HomeEnergyLakeData(
+        writer=writer,
+        coordinators=coordinators,
+        options=dict(entry.options),
+        issues=issues,
+        store=backend.description,
+    )
+    entry.async_on_unload(issues.async_start())
+    _schedule_captures(hass, entry)
+    entry.async_on_unload(entry.add_update_listener(_async_options_changed))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+async def _async_build_coordinators(
+    hass: HomeAssistant,
+    entry: HomeEnergyLakeConfigEntry,
+    writer: BronzeWriter,
+    version: str,
+) -> dict[str, SourceCoordinator[Any]]:
+    session = async_get_clientsession(hass)
+    registry = budgets(hass)
+    coordinators: dict[str, SourceCoordinator[Any]] = {}
+    for vendor, conf in entry.data[CONF_SOURCES].items():
+        spec = SOURCES[vendor]
+        token = await async_token_getter(hass, entry) if vendor == MYUPLINK else None
+        client = build_client(
+            vendor,
+            conf,
+            session=session,
+            budgets=registry,
+            latitude=entry.data[CONF_LATITUDE],
+            longitude=entry.data[CONF_LONGITUDE],
+            user_agent=user_agent(version),
+            token=token,
+        )
+        seconds = entry.options.get(interval_option(vendor))
+        interval = timedelta(seconds=seconds) if seconds else spec.default_interval
+        coordinators[vendor] = SourceCoordinator(
+            hass,
+            entry,
+            spec=spec,
+            client=client,
+            device_id=conf[CONF_DEVICE_ID],
+            writer=writer,
+            interval=interval,
+            budget=budget_for(registry, vendor, budget_key(vendor, conf)),
+        )
+    return coordinators
+
+
+def _raise_if_unusable(coordinators: Mapping[str, SourceCoordinator[Any]]) -> None:
+    """Refuse setup on bad credentials, or when no source answers at all.
+
+    A single source that is down does not hold the others back: its entities stay
+    unavailable and its coordinator keeps retrying.
+    """
+    for coordinator in coordinators.values():
+        if isinstance(coordinator.last_exception, ConfigEntryAuthFailed):
+            raise coordinator.last_exception
+    if coordinators and not any(c.last_update_success for c in coordinators.values()):
+        raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key="no_source_reachable")
+
+
+def _schedule_captures(hass: HomeAssistant, entry: HomeEnergyLakeConfigEntry) -> None:
+    """Hourly solar captures and daily heat-pump and weather captures into Bronze."""
+    data = entry.runtime_data
+
+    @callback
+    def _run(now: datetime, *, every: timedelta) -> None:
+        end = now.replace(minute=0, second=0, microsecond=0)
+        if every >= timedelta(days=1):
+            end = end.replace(hour=0)
+        for vendor, coordinator in data.coordinators.items():
+            if coordinator.spec.capture_every != every:
+                continue
+            data.captures[vendor] = now
+            entry.async_create_background_task(
+                hass,
+                coordinator.async_capture(end - every, end),
+                f"{DOMAIN} capture {vendor}",
+            )
+
+    # A few minutes past the hour and past midnight UTC, when the APIs have closed the period.
+    entry.async_on_unload(
+        async_track_utc_time_change(
+            hass, lambda now: _run(now, every=timedelta(hours=1)), minute=5, second=0
+        )
+    )
+    entry.async_on_unload(
+        async_track_utc_time_change(
+            hass, lambda now: _run(now, every=timedelta(days=1)), hour=1, minute=15, second=0
+        )
+    )
+
+
+async def _async_options_changed(hass: HomeAssistant, entry: HomeEnergyLakeConfigEntry) -> None:
+    """Reload when the options change; token refreshes also update the entry and must not."""
+    if dict(entry.options) != entry.runtime_data.options:
+        await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: HomeEnergyLakeConfigEntry) -> bool:
-    """Unload a config entry."""
-    return True
+    """Unload the platforms, then flush and stop the Bronze writer."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.writer.async_stop()
+    return unloaded

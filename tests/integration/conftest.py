@@ -1,10 +1,211 @@
-"""Fixtures for the Home Assistant tests."""
+"""Fixtures for the Home Assistant tests: entries, real recorded API answers, the lake.
+
+HTTP goes through ``aioclient_mock``, which replaces Home Assistant's shared aiohttp
+session; every answer it gives is a recorded answer from ``tests/fixtures/<vendor>/``
+(see the SOURCES.md there). Variants (a later timestamp, a missing field) are derived
+from those files in code, where the test says so.
+"""
 
 from __future__ import annotations
 
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+
+from custom_components.home_energy_lake import budgets
+from custom_components.home_energy_lake.const import DOMAIN
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
+LATITUDE = 52.5244
+LONGITUDE = 13.4105
+FRONIUS_HOST = "192.168.1.20"
+FRONIUS_URL = f"http://{FRONIUS_HOST}/solar_api/v1"
+OPENMETEO_URL = "https://api.open-meteo.com/v1/forecast"
+METNO_URL = "https://api.met.no/weatherapi/locationforecast/2.0/compact"
+OWM_URL = "https://api.openweathermap.org/data"
+SOLAREDGE_URL = "https://monitoringapi.solaredge.com/site/1"
+EMONCMS_URL = "http://emonpi.local"
+
+FRONIUS_SERIAL = "123.4567890"
+OPENMETEO_ID = "openmeteo_52.52_13.41"
+METNO_ID = "metno_52.52_13.41"
+OWM_ID = "owm_52.52_13.41"
 
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load integrations from custom_components in every test here."""
+
+
+@pytest.fixture(autouse=True)
+def config_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
+    """Give each test its own config folder: the spool and the default lake live there."""
+    hass.config.config_dir = str(tmp_path)
+    hass.config.latitude = LATITUDE
+    hass.config.longitude = LONGITUDE
+    return tmp_path
+
+
+def fixture_text(relative: str) -> str:
+    """A recorded answer, exactly as stored."""
+    return (FIXTURES / relative).read_text(encoding="utf-8")
+
+
+def fixture_json(relative: str) -> Any:
+    """A recorded answer, decoded."""
+    return json.loads(fixture_text(relative))
+
+
+JSON = {"content-type": "application/json"}
+
+
+def mock_fronius(
+    aioclient_mock: AiohttpClientMocker,
+    *,
+    powerflow: str | dict[str, Any] = "fronius/symo_powerflow_day.json",
+    meter: str = "fronius/symo_meter_system.json",
+    inverter: str = "fronius/symo_inverter_day.json",
+    storage: str = "fronius/symo_storage_error255.json",
+    status: int = 200,
+) -> None:
+    """A Symo with a Datamanager and a smart meter, no battery (storage answers 255)."""
+    body = powerflow if isinstance(powerflow, dict) else fixture_json(powerflow)
+    aioclient_mock.get(
+        f"{FRONIUS_URL}/GetPowerFlowRealtimeData.fcgi", text=json.dumps(body), status=status,
+        headers=JSON,
+    )  # fmt: skip
+    for path, name in (
+        ("GetMeterRealtimeData.cgi", meter),
+        ("GetInverterRealtimeData.cgi", inverter),
+        ("GetStorageRealtimeData.cgi", storage),
+        ("GetLoggerInfo.cgi", "fronius/symo_logger_info.json"),
+        ("GetInverterInfo.cgi", "fronius/symo_inverter_info.json"),
+    ):
+        aioclient_mock.get(
+            f"{FRONIUS_URL}/{path}", text=fixture_text(name), status=status, headers=JSON
+        )
+
+
+def powerflow_at(timestamp: str, **site: Any) -> dict[str, Any]:
+    """The recorded Symo day power flow with another timestamp and site values (derived)."""
+    body = fixture_json("fronius/symo_powerflow_day.json")
+    body["Head"]["Timestamp"] = timestamp
+    body["Body"]["Data"]["Site"].update(site)
+    return body
+
+
+def mock_openmeteo(aioclient_mock: AiohttpClientMocker, *, status: int = 200) -> None:
+    """Berlin, November 2021, with radiation."""
+    aioclient_mock.get(
+        OPENMETEO_URL,
+        text=fixture_text("openmeteo/forecast_berlin_2021_radiation_EXCERPT.json"),
+        status=status,
+        headers=JSON,
+    )
+
+
+def mock_metno(aioclient_mock: AiohttpClientMocker, *, expires: str | None = None) -> None:
+    """Berlin, October 2026; ``expires`` is the Expires header MET would send."""
+    headers = {**JSON, "last-modified": "Mon, 05 Oct 2026 05:00:00 GMT"}
+    if expires is not None:
+        headers["expires"] = expires
+    aioclient_mock.get(
+        METNO_URL, text=fixture_text("metno/compact_berlin_2026_EXCERPT.json"), headers=headers
+    )
+
+
+def mock_owm(aioclient_mock: AiohttpClientMocker, *, current_status: int = 200) -> None:
+    """London current weather and an assembled metric One Call answer."""
+    current = (
+        "owm/current_metric_london.json"
+        if current_status == 200
+        else "owm/error_401_invalid_api_key.json"
+    )
+    aioclient_mock.get(
+        f"{OWM_URL}/2.5/weather", text=fixture_text(current), status=current_status, headers=JSON
+    )
+    aioclient_mock.get(
+        f"{OWM_URL}/3.0/onecall", text=fixture_text("owm/onecall_metric_ASSEMBLED.json"),
+        headers=JSON,
+    )  # fmt: skip
+
+
+def identity(
+    manufacturer: str, name: str | None = None, model: str | None = None
+) -> dict[str, Any]:
+    """What the config flow stores about a tested source."""
+    return {"manufacturer": manufacturer, "model": None, "name": name, "sw_version": None}
+
+
+FRONIUS_CONF = {
+    "host": FRONIUS_HOST,
+    "device_id": FRONIUS_SERIAL,
+    "identity": {
+        "manufacturer": "Fronius",
+        "model": "fronius-datamanager-card",
+        "name": "Symo",
+        "sw_version": "3.18.7-1",
+    },
+}
+OPENMETEO_CONF = {"device_id": OPENMETEO_ID, "identity": identity("Open-Meteo", "Open-Meteo")}
+METNO_CONF = {"device_id": METNO_ID, "identity": identity("MET Norway", "MET Norway")}
+
+
+def make_entry(
+    hass: HomeAssistant,
+    lake: Path,
+    sources: dict[str, Any],
+    *,
+    options: dict[str, Any] | None = None,
+) -> MockConfigEntry:
+    """An entry for a home with ``sources`` and a local lake at ``lake``, added to hass."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        unique_id=f"local:{lake}",
+        data={
+            "latitude": LATITUDE,
+            "longitude": LONGITUDE,
+            "sources": sources,
+            "lake": {"backend": "local", "path": str(lake)},
+        },
+        options=options or {},
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.fixture
+def lake(tmp_path: Path) -> Path:
+    """An existing, empty lake folder."""
+    root = tmp_path / "lake"
+    root.mkdir()
+    return root
+
+
+def read_lake(root: Path) -> list[dict[str, Any]]:
+    """Every envelope in the sealed segments under ``root``, with its path as ``_path``."""
+    records = []
+    for path in sorted(root.rglob("*.jsonl.gz")):
+        for line in gzip.decompress(path.read_bytes()).splitlines():
+            record = json.loads(line)
+            record["_path"] = str(path.relative_to(root))
+            records.append(record)
+    return records
+
+
+@pytest.fixture(autouse=True)
+def fronius_unspaced(hass: HomeAssistant) -> None:
+    """Drop the 4 s spacing between Fronius requests: tests must not sleep for real.
+
+    The spacing itself is the API client's and is tested there; here the shared
+    budget of the test host is registered first, without it.
+    """
+    budgets(hass).get("fronius", FRONIUS_HOST, min_interval=0.0)

@@ -1,4 +1,4 @@
-"""Setting up and unloading a config entry."""
+"""Setting up, unloading and reloading a config entry; shipping to Bronze."""
 
 from __future__ import annotations
 
@@ -7,9 +7,21 @@ from pathlib import Path
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.loader import async_get_custom_components
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.home_energy_lake.const import DOMAIN
+
+from .conftest import (
+    FRONIUS_CONF,
+    FRONIUS_SERIAL,
+    METNO_CONF,
+    OPENMETEO_CONF,
+    make_entry,
+    mock_fronius,
+    mock_metno,
+    mock_openmeteo,
+    read_lake,
+)
 
 
 async def test_our_integration_is_the_one_loaded(hass: HomeAssistant) -> None:
@@ -19,15 +31,29 @@ async def test_our_integration_is_the_one_loaded(hass: HomeAssistant) -> None:
     assert integration.file_path == expected
 
 
-async def test_setup_and_unload(hass: HomeAssistant) -> None:
-    """A config entry loads, then unloads cleanly."""
-    entry = MockConfigEntry(domain=DOMAIN, title="Home")
-    entry.add_to_hass(hass)
+async def test_setup_and_unload(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path
+) -> None:
+    """A config entry loads, polls every source, then unloads and ships Bronze."""
+    mock_fronius(aioclient_mock)
+    mock_openmeteo(aioclient_mock)
+    mock_metno(aioclient_mock)
+    entry = make_entry(
+        hass,
+        lake,
+        {"fronius": FRONIUS_CONF, "openmeteo": OPENMETEO_CONF, "metno": METNO_CONF},
+    )
 
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.symo_pv_power").state == "1111.0"
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.NOT_LOADED
+
+    records = read_lake(lake)
+    fronius = [r for r in records if r["vendor"] == "fronius"]
+    assert sorted(r["endpoint"] for r in fronius) == ["meter", "powerflow"]
+    assert {r["device_id"] for r in fronius} == {FRONIUS_SERIAL}
