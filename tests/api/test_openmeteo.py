@@ -150,6 +150,8 @@ def test_no_variables_gives_an_empty_reading() -> None:
         (lambda p: p["hourly"]["time"].__setitem__(3, "yesterday"), r"hourly\.time\[3\]"),
         (lambda p: p["hourly"]["temperature_2m"].__setitem__(0, "6.9"), "not a number"),
         (lambda p: p["hourly"]["temperature_2m"].__setitem__(0, 280.1), "Kelvin"),
+        (lambda p: p["hourly"]["cloud_cover"].__setitem__(0, float("inf")), "not finite"),
+        (lambda p: p["hourly"]["cloud_cover"].__setitem__(0, 10**400), "out of range"),
         (lambda p: p["current"].pop("time"), "current.time"),
         (lambda p: p.update(hourly=[]), "hourly is not an object"),
     ],
