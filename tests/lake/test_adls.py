@@ -9,6 +9,7 @@ import hashlib
 import logging
 import time
 
+import aiohttp
 from azure.storage.filedatalake import generate_account_sas, generate_file_system_sas
 import pytest
 
@@ -519,3 +520,17 @@ async def test_check_with_wrong_key(server: FakeAdls) -> None:
         assert not caught.value.retryable
     finally:
         await lake.async_close()
+
+
+async def test_shared_session_is_used_and_left_open(server: FakeAdls) -> None:
+    """The integration passes Home Assistant's session; closing the backend keeps it."""
+    async with aiohttp.ClientSession() as session:
+        lake = make_backend(server, session=session)
+        await lake.async_put(SEGMENT, payload())
+        await lake.async_close()
+        assert not session.closed
+        assert session.connector is not None
+        # The same session still works for others after the backend is gone.
+        async with session.get(f"{server.account_url}/bronze?restype=container") as answer:
+            assert answer.status == 401  # reached the server; no credentials sent
+    assert server.files() == {SEGMENT: payload()}

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from enum import Enum, StrEnum
 import hashlib
 import logging
+import platform
 import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -50,6 +51,11 @@ from .backend import BackendError, ErrorKind
 from .paths import check_relative_path
 
 _LOGGER = logging.getLogger(__name__)
+
+# The SDK puts platform.platform() in its User-Agent, and the first call reads the Python
+# binary from disk. Home Assistant imports this module in an executor: pay for it here,
+# so that building a client on the event loop later only hits the cache.
+platform.platform()
 
 INCOMING_DIR = "_incoming"
 """Temporary uploads live here until renamed; leftovers from crashes are safe to delete."""
@@ -267,7 +273,7 @@ def _error_code(err: AzureError) -> str:
     return str(code.value if isinstance(code, Enum) else code or "")
 
 
-_SECRET_QUERY = re.compile(r"(?i)\b(sig|se|st|sp|sv|skoid|sktid)=[^&\s\"']*")
+_SAS_SIGNATURE = re.compile(r"(?i)\bsig=[^&\s\"']*")
 
 
 class AdlsBackend:
@@ -294,8 +300,10 @@ class AdlsBackend:
 
         ``endpoint`` overrides the account URL (``https://<account>.dfs.core.windows.net``).
         ``session`` lets the integration share Home Assistant's aiohttp session (it is
-        not closed here). The ``retry_*`` values set the SDK's own quick retries: retry
-        *k* waits ``initial + increment_base**k`` ± ``jitter`` seconds.
+        not closed here); without one the SDK opens its own, which reads proxy settings
+        and ``~/.netrc`` from disk when it first connects. The ``retry_*`` values set
+        the SDK's own quick retries: retry *k* waits ``initial + increment_base**k`` ±
+        ``jitter`` seconds.
         ``operation_timeout`` bounds one whole put, retries included.
         """
         self._prefix = normalize_prefix(path_prefix)
@@ -313,7 +321,14 @@ class AdlsBackend:
                 sdk_credential = AzureSasCredential(normalize_sas(token))
                 self._secrets = (normalize_sas(token),)
             case ServicePrincipal(tenant_id=tenant, client_id=client, client_secret=secret):
-                self._token_credential = ClientSecretCredential(tenant, client, secret)
+                token_options: dict[str, Any] = {}
+                if session is not None:
+                    token_options["transport"] = AioHttpTransport(
+                        session=session, session_owner=False
+                    )
+                self._token_credential = ClientSecretCredential(
+                    tenant, client, secret, **token_options
+                )
                 sdk_credential = self._token_credential
                 self._secrets = (secret,)
         options: dict[str, Any] = {
@@ -604,4 +619,4 @@ class AdlsBackend:
         for secret in self._secrets:
             if secret:
                 text = text.replace(secret, "***")
-        return _SECRET_QUERY.sub(r"\1=***", text)
+        return _SAS_SIGNATURE.sub("sig=***", text)
