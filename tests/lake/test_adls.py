@@ -534,3 +534,14 @@ async def test_shared_session_is_used_and_left_open(server: FakeAdls) -> None:
         async with session.get(f"{server.account_url}/bronze?restype=container") as answer:
             assert answer.status == 401  # reached the server; no credentials sent
     assert server.files() == {SEGMENT: payload()}
+
+
+async def test_key_that_is_not_base64_fails_before_any_request(server: FakeAdls) -> None:
+    lake = make_backend(server, credential=AccountKey("not base64!"))
+    try:
+        with pytest.raises(BackendError, match="the key or SAS was refused") as caught:
+            await lake.async_put(SEGMENT, b"x")
+    finally:
+        await lake.async_close()
+    assert caught.value.kind is ErrorKind.AUTH_FAILED
+    assert server.log == []

@@ -15,7 +15,7 @@ from custom_components.home_energy_lake.lake.adls import (
     SasToken,
     ServicePrincipal,
 )
-from custom_components.home_energy_lake.lake.backend import BackendError
+from custom_components.home_energy_lake.lake.backend import BackendError, ErrorKind
 
 from .fake_adls import ACCOUNT_KEY
 
@@ -160,3 +160,7 @@ def test_unusable_settings_cannot_build_a_backend() -> None:
     with pytest.raises(BackendError, match="account_key") as caught:
         AdlsBackend.from_config(key_config(account_key="nope!"))
     assert not caught.value.retryable
+    assert caught.value.kind is ErrorKind.AUTH_FAILED
+    with pytest.raises(BackendError, match="filesystem") as caught:
+        AdlsBackend.from_config(key_config(filesystem="No_Such"))
+    assert caught.value.kind is ErrorKind.OTHER

@@ -359,7 +359,11 @@ class AdlsBackend:
     ) -> AdlsBackend:
         """Build the backend the integration's config entry describes."""
         if problems := config.problems():
-            raise BackendError(f"ADLS settings are not usable: {problems}", retryable=False)
+            secrets = {"account_key", "sas_token", "tenant_id", "client_id", "client_secret"}
+            kind = ErrorKind.AUTH_FAILED if secrets & problems.keys() else ErrorKind.OTHER
+            raise BackendError(
+                f"ADLS settings are not usable: {problems}", retryable=False, kind=kind
+            )
         return cls(
             account_name=config.account_name,
             filesystem=config.filesystem,
@@ -581,8 +585,9 @@ class AdlsBackend:
         if isinstance(err, ClientAuthenticationError) or (
             status == 403 and code not in _PERMISSION_CODES
         ):
+            reason = code or self._redact(str(err.message or err).splitlines()[0])
             message = (
-                f"Could not {action}: {where} refused the credentials ({code or 'auth failed'}): "
+                f"Could not {action}: {where} refused the credentials ({reason}): "
                 "the key or SAS was refused; check the account name, the access key or the "
                 "SAS token and its expiry, the service principal's tenant, client id and "
                 "secret, and that this computer's clock is right"
