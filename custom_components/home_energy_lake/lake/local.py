@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import errno
 import os
 from pathlib import Path
 import secrets
+import stat
 
 from .backend import BackendError, ErrorKind, describe_os_error
 from .paths import check_relative_path
@@ -50,10 +52,9 @@ class LocalBackend:
     def _require_root(self) -> None:
         if self._create:
             self.root.mkdir(parents=True, exist_ok=True)
-        if not self.root.exists():
-            raise FileNotFoundError(2, "No such file or directory", str(self.root))
-        if not self.root.is_dir():
-            raise NotADirectoryError(20, "Not a directory", str(self.root))
+        # stat raises ENOENT for a missing root and ENOTDIR when a parent is a file.
+        if not stat.S_ISDIR(self.root.stat().st_mode):
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(self.root))
 
     async def async_put(self, path: str, data: bytes) -> None:
         """Write ``data`` at ``path`` atomically; the same bytes again are a no-op."""
