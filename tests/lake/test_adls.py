@@ -545,3 +545,15 @@ async def test_key_that_is_not_base64_fails_before_any_request(server: FakeAdls)
         await lake.async_close()
     assert caught.value.kind is ErrorKind.AUTH_FAILED
     assert server.log == []
+
+
+async def test_vanished_temporary_upload_is_retryable(
+    server: FakeAdls, backend: AdlsBackend
+) -> None:
+    server.inject(Fault("status", operation="rename", status=404, code="SourcePathNotFound"))
+    with pytest.raises(BackendError, match="vanished") as caught:
+        await backend.async_put(SEGMENT, payload())
+    assert caught.value.retryable
+    assert visible_files(server) == {}
+    await backend.async_put(SEGMENT, payload())
+    assert server.files() == {SEGMENT: payload()}

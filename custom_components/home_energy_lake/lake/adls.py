@@ -348,9 +348,8 @@ class AdlsBackend:
             self._account_url, credential=sdk_credential, **options
         )
         self._filesystem = self._service.get_file_system_client(filesystem)
-        location = f"{self._account_url}/{filesystem}"
-        self.description = (
-            f"ADLS Gen2 {location}/{self._prefix}" if self._prefix else (f"ADLS Gen2 {location}")
+        self.description = "ADLS Gen2 " + "/".join(
+            part for part in (self._account_url, filesystem, self._prefix) if part
         )
 
     @classmethod
@@ -532,7 +531,17 @@ class AdlsBackend:
     async def _verify_existing(self, final: str, data: bytes, md5: bytes) -> None:
         """Accept an existing ``final`` only if it holds exactly ``data``."""
         client = self._filesystem.get_file_client(final)
-        properties = await client.get_file_properties()
+        try:
+            properties = await client.get_file_properties()
+        except ResourceNotFoundError as err:
+            if _error_code(err) in _MISSING_FILESYSTEM_CODES:
+                raise
+            # Neither our temporary file nor the final one exists: something removed the
+            # upload in between (a clean-up rule, a person). Nothing is published; redo it.
+            raise BackendError(
+                f"The temporary upload of {self._relative(final)} vanished before it was published",
+                retryable=True,
+            ) from err
         stored_md5 = properties.content_settings.content_md5
         is_folder = properties.metadata.get("hdi_isfolder") == "true"
         if is_folder or int(properties.size) != len(data):
