@@ -675,3 +675,33 @@ def test_identity_needs_a_serial() -> None:
     del logger["Body"]["LoggerInfo"]["UniqueID"]
     with pytest.raises(InvalidResponseError):
         parse_logger_info(logger, FETCHED_AT)
+
+
+@pytest.mark.parametrize(
+    ("inverter_ids", "asked", "total"),
+    [
+        (["2"], "2", 44188000.0),  # one inverter, whatever its number
+        (["1", "3"], "1", None),  # inverter 1 is only part of the site
+    ],
+)
+async def test_inverter_endpoint_follows_the_power_flow(
+    loopback_api: LoopbackApi,
+    session: aiohttp.ClientSession,
+    inverter_ids: list[str],
+    asked: str,
+    total: float | None,
+) -> None:
+    answer = payload("symo_powerflow_day.json")
+    data = answer["Body"]["Data"]
+    data["Inverters"] = dict.fromkeys(inverter_ids, data["Inverters"]["1"])
+    data["Site"]["E_Total"] = None
+    data["Site"]["P_Grid"] = None
+    loopback_api.reply(POWERFLOW, Replay(json.dumps(answer).encode()))
+    loopback_api.reply(INVERTER, replay("symo_inverter_day.json"))
+    client = FroniusClient(session, loopback_api.url, budget=no_wait())
+
+    await client.async_fetch()
+    second = await client.async_fetch()
+
+    assert loopback_api.requests[1].query["DeviceId"] == asked
+    assert second.reading.pv_energy_total == total

@@ -256,6 +256,9 @@ class FroniusClient:
         self._unsupported: set[str] = set()
         self._slow_turn = 0
         self._slow_values: dict[str, SolarReading] = {}
+        # The power flow's inverters: the inverter endpoint asks for the first one, and
+        # its lifetime energy stands for the site only when it is the only one.
+        self._inverter_ids: list[str] = []
 
     async def async_identify(self) -> DeviceIdentity:
         """Say who the device is: the data logger's serial, else the first inverter's."""
@@ -271,7 +274,10 @@ class FroniusClient:
     async def async_fetch(self) -> FetchResult[SolarReading]:
         """Read the power flow, plus one slow endpoint in turn; see the module docstring."""
         powerflow_raw = await self._request("powerflow")
-        reading = self._parse(powerflow_raw, parse_powerflow)
+        with keeping_raw(powerflow_raw):
+            payload = parse_json(powerflow_raw)
+            reading = parse_powerflow(payload, powerflow_raw.fetched_at)
+        self._inverter_ids = sorted(payload["Body"]["Data"].get("Inverters") or {})
         raws = [powerflow_raw]
         slow = self._next_slow_endpoint(reading)
         if slow is not None:
@@ -309,7 +315,8 @@ class FroniusClient:
         """Fill what the power flow lacks from recent slow answers; the power flow wins."""
         oldest = reading.timestamp - SLOW_VALUES_MAX_AGE
         filled: dict[str, Any] = {}
-        for name in ("meter", "storage", "inverter"):
+        sources = ["meter", "storage"] + (["inverter"] if len(self._inverter_ids) == 1 else [])
+        for name in sources:
             slow = self._slow_values.get(name)
             if slow is None or slow.timestamp < oldest:
                 continue
@@ -324,6 +331,8 @@ class FroniusClient:
 
     async def _request(self, endpoint: str) -> RawAnswer:
         path, params = ENDPOINTS[endpoint]
+        if endpoint == "inverter" and self._inverter_ids:
+            params = params | {"DeviceId": self._inverter_ids[0]}
         await self._budget.acquire()
         try:
             return await fetch(
