@@ -484,3 +484,14 @@ def test_truncated_answers_raise_only_source_errors(name: str, data: st.DataObje
     for parse in (parse_feed_list, parse_feed_data):
         with contextlib.suppress(SourceError):
             parse(parse_json(raw), FIXTURE_TIME)
+
+
+def test_null_value_and_impossible_time_count_as_not_reported() -> None:
+    feeds = [
+        {"id": 1, "name": "heatpump_elec", "time": 1795600800, "value": None},
+        {"id": 2, "name": "heatpump_heat", "time": 1e20, "value": 4000},
+        {"id": 3, "name": "heatpump_flowT", "time": 1795600800, "value": 35},
+    ]
+    reading = parse_feed_list(feeds, FIXTURE_TIME)
+    assert (reading.electric_power, reading.heat_power) == (None, None)
+    assert reading.flow_temperature == 35.0
