@@ -24,7 +24,13 @@ from custom_components.home_energy_lake.api.errors import (
     SourceError,
 )
 from custom_components.home_energy_lake.api.metno import MetNorwayClient, parse_compact
-from custom_components.home_energy_lake.api.models import WeatherApi, WeatherPoint, WeatherReading
+from custom_components.home_energy_lake.api.models import (
+    RawAnswer,
+    WeatherApi,
+    WeatherPoint,
+    WeatherReading,
+)
+from custom_components.home_energy_lake.api.weather import parse_answer
 
 from .conftest import LoopbackApi, Replay, fixture_bytes
 
@@ -308,3 +314,12 @@ def test_arbitrary_json_raises_only_source_errors(payload: Any) -> None:
     except SourceError:
         return
     assert isinstance(reading, WeatherReading)
+
+
+@settings(max_examples=100)
+@given(cut=st.integers(min_value=0, max_value=len(fixture_bytes(BERLIN).rstrip()) - 1))
+def test_truncated_answers_raise_only_source_errors(cut: int) -> None:
+    raw = RawAnswer("compact", "http://h/compact", 200, FETCHED, fixture_bytes(BERLIN)[:cut])
+    with pytest.raises(SourceError) as caught:
+        parse_answer(raw, parse_compact)
+    assert caught.value.raw is raw

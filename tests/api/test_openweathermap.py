@@ -20,12 +20,18 @@ from custom_components.home_energy_lake.api.errors import (
     RateLimitedError,
     SourceError,
 )
-from custom_components.home_energy_lake.api.models import WeatherApi, WeatherPoint, WeatherReading
+from custom_components.home_energy_lake.api.models import (
+    RawAnswer,
+    WeatherApi,
+    WeatherPoint,
+    WeatherReading,
+)
 from custom_components.home_energy_lake.api.openweathermap import (
     OpenWeatherMapClient,
     parse_current,
     parse_onecall,
 )
+from custom_components.home_energy_lake.api.weather import parse_answer
 
 from .conftest import LoopbackApi, Replay, fixture_bytes
 
@@ -341,3 +347,15 @@ def test_arbitrary_json_raises_only_source_errors(payload: Any) -> None:
         except SourceError:
             continue
         assert isinstance(result, WeatherPoint | WeatherReading)
+
+
+@settings(max_examples=100)
+@given(data=st.data())
+def test_truncated_answers_raise_only_source_errors(data: st.DataObject) -> None:
+    name, parse = data.draw(st.sampled_from([(LONDON, parse_current), (ONECALL, parse_onecall)]))
+    body = fixture_bytes(name)
+    cut = data.draw(st.integers(min_value=0, max_value=len(body.rstrip()) - 1))
+    raw = RawAnswer("x", "http://h/x", 200, FETCHED, body[:cut])
+    with pytest.raises(SourceError) as caught:
+        parse_answer(raw, parse)
+    assert caught.value.raw is raw

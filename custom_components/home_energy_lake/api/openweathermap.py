@@ -119,7 +119,7 @@ class OpenWeatherMapClient:
         self._latitude = latitude
         self._longitude = longitude
         self._base_url = base_url.rstrip("/")
-        self._budget = budget or RequestBudget(per_day=ONECALL_FREE_PER_DAY)
+        self._budget = budget if budget is not None else RequestBudget(per_day=ONECALL_FREE_PER_DAY)
         self._forecast_paused_until: datetime | None = None
         self.forecast_error: SourceError | None = None
         """Why the last ``async_fetch`` has no hourly forecast, or None when it has one."""
