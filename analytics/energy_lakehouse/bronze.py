@@ -8,7 +8,9 @@ Layout (dates in UTC), as the lake writer lays it out::
 
 A segment holds one (source, vendor, device, endpoint) stream, so the endpoint in the
 file name and the source folder (plus ``api=`` for weather) say which staging model
-reads it, without opening the file.
+reads it, without opening the file. Endpoint names are unique within a source folder
+across vendors (fronius ``powerflow`` vs solaredge ``power_flow``), so solar and heat
+pump folders need no vendor in the path.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 import os
 from pathlib import Path
 import re
+from urllib.parse import unquote
 
 from .sqlmodels import Stream
 
@@ -50,28 +53,33 @@ class Segment:
 
 
 def identify(path: str, streams: Iterable[Stream]) -> Stream | None:
-    """The stream a segment path belongs to, from its folder and its file name."""
+    """Return the stream a segment path belongs to, from its folders and file name.
+
+    The writer names a segment ``<device>_<endpoint>_<started>_<token>`` with every
+    ``_`` inside a part escaped as ``%5F``, so the second part is the endpoint.
+    """
     parts = path.split("/")
     if len(parts) < 6 or parts[0] not in SOURCES or parts[1] != "raw":
         return None
     source, name = parts[0], parts[-1]
-    api = next((p.removeprefix("api=") for p in parts[5:-1] if p.startswith("api=")), None)
-    stem = name
+    api = next((unquote(p.removeprefix("api=")) for p in parts[5:-1] if p.startswith("api=")), None)
     for suffix in SEGMENT_SUFFIXES:
-        if stem.endswith(suffix):
-            stem = stem.removesuffix(suffix)
+        if name.endswith(suffix):
+            fields = name.removesuffix(suffix).split("_")
             break
     else:
         return None
-    candidates = [
-        s
-        for s in streams
-        if s.source == source
-        and (api is None or s.vendor == api)
-        and (f"_{s.endpoint}_" in stem or stem.endswith(f"_{s.endpoint}"))
-    ]
-    # "power_flow" must not win over a longer, more specific endpoint name.
-    return max(candidates, key=lambda s: len(s.endpoint), default=None)
+    if len(fields) != 4:
+        return None
+    endpoint = unquote(fields[1])
+    return next(
+        (
+            s
+            for s in streams
+            if s.source == source and s.endpoint == endpoint and (api is None or s.vendor == api)
+        ),
+        None,
+    )
 
 
 def discover(root: Path, streams: Iterable[Stream]) -> Iterator[Segment]:
@@ -101,5 +109,5 @@ def read_json_relation(paths: Iterable[Path], stream: Stream) -> str:
     spec = ", ".join(f"'{name}': '{kind}'" for name, kind in columns.items())
     return (
         f"read_json([{files}], columns={{{spec}}}, format='newline_delimited', "
-        "compression='auto_detect', filename=true, maximum_object_size=67108864)"
+        "compression='auto_detect', filename=true)"
     )

@@ -153,7 +153,7 @@ def _print_status(status: dict[str, Any]) -> None:
         print(
             f"last build: {last[0]:%Y-%m-%d %H:%M:%S} UTC, full refresh {last[1]}, "
             f"{last[2]} segments, {last[3]} records, {last[4]} corrupt, "
-            f"window {last[5]} .. {last[6]}, time zone {last[7]}, {last[8]:.2f} s"
+            f"window {last[5]} .. {last[6]}, time zone {last[7]}"
         )
     for path, error in status["corrupt"]:
         print(f"corrupt: {path}: {error}")

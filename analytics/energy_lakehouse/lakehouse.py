@@ -26,6 +26,10 @@ import duckdb
 from .bronze import ENVELOPE_COLUMNS, Segment, discover, read_json_relation
 from .sqlmodels import Model, RenderContext, Stream, Tuning, Window, load_models, render
 
+# What DuckDB raises for a file it cannot read as typed JSON Lines: torn gzip, broken
+# JSON, a value of the wrong type. Anything else (memory, disk) is not the file's fault.
+_UNREADABLE = (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException)
+
 CHUNK_FILES = 512
 """Segments per typed read: large enough for DuckDB to parallelize, small enough to
 bound memory and to give the progress bar something to show."""
@@ -121,9 +125,12 @@ CREATE TABLE IF NOT EXISTS _builds (
     corrupt BIGINT NOT NULL,
     window_start TIMESTAMPTZ,
     window_end TIMESTAMPTZ,
-    timezone VARCHAR NOT NULL,
-    seconds DOUBLE NOT NULL
+    timezone VARCHAR NOT NULL
 );
+-- UTC ranges whose staging rows changed and whose Silver and Gold are not yet rebuilt:
+-- committed with the staging rows, cleared with the rebuild, so a crash in between
+-- only delays the rebuild to the next run.
+CREATE TABLE IF NOT EXISTS _pending (low TIMESTAMPTZ NOT NULL, high TIMESTAMPTZ NOT NULL);
 """
 
 
@@ -154,35 +161,47 @@ class Lakehouse:
         segments = list(discover(self.settings.lake, streams))
         report.listed = len(segments)
         with self._connection() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                if full_refresh:
-                    self._drop_everything(con)
-                con.execute(_MANIFEST_DDL)
-                self._create_staging(con)
-                changed, reread = self._changed_segments(con, segments)
-                affected = self._ingest(con, changed, reread, report)
-                window = self._full_window(con) if full_refresh else self._window(affected)
-                report.window = window
-                self._run_models(con, window, full_refresh=full_refresh)
-                report.seconds = clock.monotonic() - started
-                con.execute(
-                    "INSERT INTO _builds VALUES (now(), ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        full_refresh,
-                        report.read,
-                        report.records,
-                        len(report.corrupt),
-                        window.start if window else None,
-                        window.end if window else None,
-                        self.settings.timezone,
-                        report.seconds,
-                    ],
-                )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+            if full_refresh:
+                self._drop_everything(con)
+            con.execute(_MANIFEST_DDL)
+            self._create_staging(con)
+            changed, reread = self._changed_segments(con, segments)
+            self._ingest(con, changed, reread, report)
+            self._refresh(con, report, full_refresh=full_refresh)
+            report.seconds = clock.monotonic() - started
+        return report
+
+    def _refresh(
+        self, con: duckdb.DuckDBPyConnection, report: BuildReport, *, full_refresh: bool
+    ) -> None:
+        """Recompute Silver and Gold over every pending window, in one transaction."""
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if full_refresh:
+                window = self._full_window(con)
+            else:
+                pending = con.execute("SELECT min(low), max(high) FROM _pending").fetchone()
+                bounds = (pending[0], pending[1]) if pending and pending[0] is not None else None
+                window = self._window(bounds)
+            report.window = window
+            self._run_models(con, window)
+            con.execute("DELETE FROM _pending")
+            con.execute(
+                "INSERT INTO _builds VALUES (now(), ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    full_refresh,
+                    report.read,
+                    report.records,
+                    len(report.corrupt),
+                    window.start if window else None,
+                    window.end if window else None,
+                    self.settings.timezone,
+                ],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
         return report
 
     @contextmanager
@@ -228,8 +247,8 @@ class Lakehouse:
         segments: Sequence[Segment],
         reread: set[str],
         report: BuildReport,
-    ) -> tuple[datetime, datetime] | None:
-        """Read new segments into staging; return the UTC range of what changed."""
+    ) -> None:
+        """Read new and changed segments into staging, one committed chunk at a time."""
         by_stream: dict[str, list[Segment]] = defaultdict(list)
         for segment in segments:
             if segment.stream is None:
@@ -237,40 +256,15 @@ class Lakehouse:
                 self._record(con, segment, "unsupported", None, None)
             else:
                 by_stream[_stream_key(segment.stream)].append(segment)
-        low: datetime | None = None
-        high: datetime | None = None
-
-        def widen(bounds: tuple[datetime | None, datetime | None]) -> None:
-            nonlocal low, high
-            if bounds[0] is not None and bounds[1] is not None:
-                low = bounds[0] if low is None else min(low, bounds[0])
-                high = bounds[1] if high is None else max(high, bounds[1])
-
         total = sum(len(v) for v in by_stream.values())
         advance = self.progress("reading Bronze segments", total)
         for key, stream_segments in sorted(by_stream.items()):
             model = self._staging[key]
-            widen(self._forget(con, model, [s for s in stream_segments if s.path in reread]))
             for start in range(0, len(stream_segments), CHUNK_FILES):
                 chunk = stream_segments[start : start + CHUNK_FILES]
-                widen(self._read_chunk(con, model, chunk, report))
+                for good in self._read_chunk(con, model, chunk, report):
+                    self._commit_batch(con, model, good, reread, report)
                 advance(len(chunk))
-        return None if low is None or high is None else (low, high)
-
-    def _forget(
-        self, con: duckdb.DuckDBPyConnection, model: Model, segments: Sequence[Segment]
-    ) -> tuple[datetime | None, datetime | None]:
-        """Drop rows of segments read before (they changed); return the range they covered."""
-        if not segments:
-            return (None, None)
-        paths = [self._absolute(s) for s in segments]
-        con.execute("CREATE OR REPLACE TEMP TABLE _paths (path VARCHAR)")
-        con.executemany("INSERT INTO _paths VALUES (?)", [[p] for p in paths])
-        bounds = con.execute(
-            f"SELECT min(ts), max(ts) FROM {model.name} WHERE _source_file IN (SELECT path FROM _paths)"
-        ).fetchone()
-        con.execute(f"DELETE FROM {model.name} WHERE _source_file IN (SELECT path FROM _paths)")
-        return (bounds[0], bounds[1]) if bounds else (None, None)
 
     def _read_chunk(
         self,
@@ -278,40 +272,71 @@ class Lakehouse:
         model: Model,
         chunk: Sequence[Segment],
         report: BuildReport,
-    ) -> tuple[datetime | None, datetime | None]:
-        """Read segments typed; on failure split the chunk to isolate the bad files."""
+    ) -> Iterator[Sequence[Segment]]:
+        """Read segments typed into ``_batch``; split a failing chunk to isolate bad files.
+
+        Yields each readable group while ``_batch`` holds its rows.
+        """
         assert model.stream is not None
         relation = read_json_relation([self._absolute(s) for s in chunk], model.stream)
         sql = self._render(model, None, bronze=relation)
         try:
             con.execute(f"CREATE OR REPLACE TEMP TABLE _batch AS {sql}")
-        except duckdb.Error as err:
+        except duckdb.OutOfMemoryException as err:
+            raise LakehouseError(
+                f"out of memory reading {model.name}: raise --memory-limit or lower --threads"
+            ) from err
+        except _UNREADABLE as err:
             if len(chunk) == 1:
                 message = str(err).splitlines()[0]
                 report.corrupt.append((chunk[0].path, message))
                 self._record(con, chunk[0], "corrupt", None, message)
-                return (None, None)
+                return
             middle = len(chunk) // 2
-            first = self._read_chunk(con, model, chunk[:middle], report)
-            second = self._read_chunk(con, model, chunk[middle:], report)
-            lows = [b for b in (first[0], second[0]) if b is not None]
-            highs = [b for b in (first[1], second[1]) if b is not None]
-            return (min(lows, default=None), max(highs, default=None))
-        counts = dict(
+            yield from self._read_chunk(con, model, chunk[:middle], report)
+            yield from self._read_chunk(con, model, chunk[middle:], report)
+            return
+        yield chunk
+
+    def _commit_batch(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        model: Model,
+        chunk: Sequence[Segment],
+        reread: set[str],
+        report: BuildReport,
+    ) -> None:
+        """Move ``_batch`` into staging with its manifest rows and pending range, atomically."""
+        con.execute("BEGIN TRANSACTION")
+        try:
+            self._forget(con, model, [s for s in chunk if s.path in reread])
+            counts = dict(
+                con.execute("SELECT _source_file, count(*) FROM _batch GROUP BY ALL").fetchall()
+            )
+            con.execute(f"INSERT INTO {model.name} SELECT * FROM _batch")
             con.execute(
-                "SELECT _source_file, count(*) FROM _batch GROUP BY _source_file"
-            ).fetchall()
-        )
-        con.execute(f"INSERT INTO {model.name} SELECT * FROM _batch")
-        bounds = con.execute("SELECT min(ts), max(ts), count(*) FROM _batch").fetchone()
-        con.execute("DROP TABLE _batch")
-        for segment in chunk:
-            self._record(con, segment, "ok", counts.get(self._absolute(segment), 0), None)
+                "INSERT INTO _pending SELECT min(ts), max(ts) FROM _batch HAVING count(*) > 0"
+            )
+            for segment in chunk:
+                self._record(con, segment, "ok", counts.get(self._absolute(segment), 0), None)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.execute("DROP TABLE IF EXISTS _batch")
         report.read += len(chunk)
-        if bounds is None:
-            return (None, None)
-        report.records += int(bounds[2])
-        return (bounds[0], bounds[1])
+        report.records += sum(counts.values())
+
+    def _forget(self, con: duckdb.DuckDBPyConnection, model: Model, segments: Sequence[Segment]) -> None:
+        """Drop the rows of segments read before (they changed); their range is pending."""
+        if not segments:
+            return
+        con.execute("CREATE OR REPLACE TEMP TABLE _paths (path VARCHAR)")
+        con.executemany("INSERT INTO _paths VALUES (?)", [[self._absolute(s)] for s in segments])
+        where = "_source_file IN (SELECT path FROM _paths)"
+        con.execute(f"INSERT INTO _pending SELECT min(ts), max(ts) FROM {model.name} WHERE {where} HAVING count(*) > 0")
+        con.execute(f"DELETE FROM {model.name} WHERE {where}")
 
     def _record(
         self,
@@ -376,9 +401,7 @@ class Lakehouse:
         )
         return render(model, ctx)
 
-    def _run_models(
-        self, con: duckdb.DuckDBPyConnection, window: Window | None, *, full_refresh: bool
-    ) -> None:
+    def _run_models(self, con: duckdb.DuckDBPyConnection, window: Window | None) -> None:
         derived = [m for m in self.models if m.materialized != "staging"]
         advance = self.progress("building Silver and Gold", len(derived))
         for model in derived:
@@ -394,7 +417,6 @@ class Lakehouse:
                 if window is not None:
                     self._replace_window(con, model, window, sql)
             advance(1)
-        del full_refresh  # a full refresh starts from empty tables; the window is all data
 
     def _replace_window(
         self, con: duckdb.DuckDBPyConnection, model: Model, window: Window, sql: str
@@ -432,7 +454,7 @@ class Lakehouse:
             ).fetchall()
             last = con.execute(
                 "SELECT finished_at, full_refresh, segments_read, records, corrupt, window_start,"
-                " window_end, timezone, seconds FROM _builds ORDER BY finished_at DESC LIMIT 1"
+                " window_end, timezone FROM _builds ORDER BY finished_at DESC LIMIT 1"
             ).fetchone()
         return {
             "segments": segments,

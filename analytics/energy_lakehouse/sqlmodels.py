@@ -186,6 +186,8 @@ def _macros(ctx: RenderContext) -> dict[str, Callable[..., str]]:
             if duck
             else f"timestamp_seconds(floor(unix_timestamp({col}) / {seconds}) * {seconds})"
         ),
+        # greatest() skips NULL on both engines; a missing value must stay missing.
+        "positive": lambda expr: f"(CASE WHEN {expr} > 0 THEN {expr} WHEN {expr} <= 0 THEN 0 END)",
         "iso_day_of_week": lambda col: f"isodow({col})" if duck else f"(weekday({col}) + 1)",
         "site_location": site_location,
         **{

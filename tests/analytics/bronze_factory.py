@@ -10,6 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from custom_components.home_energy_lake.lake.envelope import encode_envelope
+from custom_components.home_energy_lake.lake.paths import segment_path
+from custom_components.home_energy_lake.lake.record import BronzeRecord
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SOURCE_OF = {
     "fronius": "solar",
@@ -25,11 +29,6 @@ def fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
-def iso(moment: datetime) -> str:
-    """The envelope's fetched_at format: UTC, microseconds, Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 @dataclass
 class Record:
     """One raw answer to put into a segment."""
@@ -40,23 +39,21 @@ class Record:
     url: str = "http://device.local/api"
 
 
-def envelope(vendor: str, device_id: str, endpoint: str, record: Record) -> str:
-    """One Bronze line, keys in the contract's order."""
-    body = {
-        "envelope_version": 1,
-        "source": SOURCE_OF[vendor],
-        "vendor": vendor,
-        "device_id": device_id,
-        "endpoint": endpoint,
-        "fetched_at": iso(record.fetched_at),
-        "http_status": record.http_status,
-        "content_type": "application/json",
-        "integration_version": "0.1.0",
-        "url": record.url,
-        "headers": {},
-        "payload": record.payload,
-    }
-    return json.dumps(body, ensure_ascii=False)
+def envelope(vendor: str, device_id: str, endpoint: str, record: Record) -> bytes:
+    """One Bronze line, made by the integration's own envelope encoder."""
+    body = b"" if record.payload is None else json.dumps(record.payload).encode("utf-8")
+    bronze = BronzeRecord(
+        source=SOURCE_OF[vendor],
+        vendor=vendor,
+        device_id=device_id,
+        endpoint=endpoint,
+        fetched_at=record.fetched_at,
+        http_status=record.http_status,
+        body=body,
+        content_type="application/json",
+        url=record.url,
+    )
+    return encode_envelope(bronze, "0.1.0")
 
 
 def write_segment(
@@ -66,19 +63,21 @@ def write_segment(
     endpoint: str,
     records: list[Record],
     *,
-    suffix: str = "0001",
-    day: datetime | None = None,
+    token: str = "a1",
 ) -> Path:
-    """A sealed (gzip) segment in the layout of the contract; returns its path."""
-    moment = day or records[0].fetched_at
-    source = SOURCE_OF[vendor]
-    folder = root / source / "raw" / moment.astimezone(UTC).strftime("%Y/%m/%d")
-    if source == "weather":
-        folder = folder / f"api={vendor}"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{device_id}_{endpoint}_{suffix}.jsonl.gz"
-    text = "".join(envelope(vendor, device_id, endpoint, r) + "\n" for r in records)
-    path.write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
+    """A sealed (gzip) segment at the path the lake writer gives it; returns the path."""
+    relative = segment_path(
+        source=SOURCE_OF[vendor],
+        vendor=vendor,
+        device_id=device_id,
+        endpoint=endpoint,
+        started_at=records[0].fetched_at,
+        token=token,
+    )
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = b"".join(envelope(vendor, device_id, endpoint, r) for r in records)
+    path.write_bytes(gzip.compress(text, mtime=0))
     return path
 
 

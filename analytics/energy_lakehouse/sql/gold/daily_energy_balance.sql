@@ -50,9 +50,10 @@ sized AS (
     SELECT
         *,
         {{ seconds_between(utc_of_local('CAST(local_date AS TIMESTAMP)'), utc_of_local('CAST(local_date AS TIMESTAMP) + INTERVAL 1 DAY')) }} / 3600.0 AS hours_in_day,
-        greatest(home_load_wh - grid_import_wh, 0) AS load_self_supplied_wh,
-        greatest(home_load_wh - grid_import_wh - battery_discharge_wh, 0) AS load_from_solar_wh,
-        greatest(solar_produced_wh - grid_export_wh, 0) AS self_consumed_wh
+        {{ positive('home_load_wh - grid_import_wh') }} AS load_self_supplied_wh,
+        {{ positive('home_load_wh - grid_import_wh - coalesce(battery_discharge_wh, 0)') }}
+            AS load_from_solar_wh,
+        {{ positive('solar_produced_wh - coalesce(grid_export_wh, 0)') }} AS self_consumed_wh
     FROM days
 )
 SELECT

@@ -14,7 +14,7 @@ SELECT
     direct_radiation,
     diffuse_radiation,
     cloud_cover,
-    greatest(18 - temp_mean, 0) AS heating_degree_hours,
-    greatest(temp_mean - 18, 0) AS cooling_degree_hours,
+    {{ positive('18 - temp_mean') }} AS heating_degree_hours,
+    {{ positive('temp_mean - 18') }} AS cooling_degree_hours,
     uses_forecast
 FROM {{ ref('weather_combined') }}

@@ -60,7 +60,7 @@ energies AS (
             WHEN heat_delta_wh >= 0 AND NOT is_defrost THEN heat_delta_wh
             ELSE heat_w * held_h
         END AS heat_step_wh,
-        CASE WHEN is_defrost THEN -least(heat_w, 0) * held_h ELSE 0 END AS defrost_step_wh,
+        CASE WHEN is_defrost THEN {{ positive('-heat_w') }} * held_h ELSE 0 END AS defrost_step_wh,
         CASE WHEN elec_w >= {{ starting_power_w }} THEN coalesce(held_h, 0) * 3600 ELSE 0 END
             AS running_step_s,
         CASE WHEN elec_w IS NOT NULL THEN coalesce(held_h, 0) * 3600 ELSE 0 END AS covered_step_s,

@@ -53,11 +53,11 @@ energies AS (
         CASE WHEN pv_delta_wh >= 0 THEN pv_delta_wh ELSE pv_w * held_h END AS pv_step_wh,
         CASE WHEN import_delta_wh >= 0 THEN import_delta_wh END AS import_counter_wh,
         CASE WHEN export_delta_wh >= 0 THEN export_delta_wh END AS export_counter_wh,
-        greatest(grid_w, 0) * held_h AS import_power_wh,
-        greatest(-grid_w, 0) * held_h AS export_power_wh,
+        {{ positive('grid_w') }} * held_h AS import_power_wh,
+        {{ positive('-grid_w') }} * held_h AS export_power_wh,
         load_w * held_h AS load_step_wh,
-        greatest(-battery_w, 0) * held_h AS battery_charge_step_wh,
-        greatest(battery_w, 0) * held_h AS battery_discharge_step_wh,
+        {{ positive('-battery_w') }} * held_h AS battery_charge_step_wh,
+        {{ positive('battery_w') }} * held_h AS battery_discharge_step_wh,
         CASE WHEN pv_w IS NOT NULL THEN coalesce(held_h, 0) * 3600 ELSE 0 END AS covered_step_s,
         {{ bucket('ts', 300) }} AS bucket_ts
     FROM held
@@ -69,8 +69,8 @@ buckets AS (
         bucket_ts,
         max(vendor) AS vendor,
         avg(CASE WHEN NOT is_outlier THEN pv_w END) AS pv_watts,
-        avg(CASE WHEN NOT is_outlier THEN greatest(grid_w, 0) END) AS grid_import,
-        avg(CASE WHEN NOT is_outlier THEN greatest(-grid_w, 0) END) AS grid_export,
+        avg(CASE WHEN NOT is_outlier THEN {{ positive('grid_w') }} END) AS grid_import,
+        avg(CASE WHEN NOT is_outlier THEN {{ positive('-grid_w') }} END) AS grid_export,
         avg(CASE WHEN NOT is_outlier THEN load_w END) AS load_watts,
         avg(CASE WHEN NOT is_outlier THEN battery_w END) AS battery_watts,
         max_by(battery_soc, CASE WHEN battery_soc IS NOT NULL AND NOT is_outlier THEN ts END)
