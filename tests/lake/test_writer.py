@@ -304,7 +304,8 @@ def test_status_names_the_spool_problem_first() -> None:
         last_upload_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
     assert (status.last_error, status.last_error_kind) == ("Disk full", ErrorKind.DISK_FULL)
-    assert (
-        replace(status, spool_error=None, spool_error_kind=None).last_error_kind
-        is ErrorKind.UNAVAILABLE
-    )
+    delayed = replace(status, spool_error=None, spool_error_kind=None)
+    assert (delayed.last_error, delayed.last_error_kind) == ("503", ErrorKind.UNAVAILABLE)
+    refusing = replace(delayed, spool_full=True, records_refused=3)
+    assert refusing.last_error == "Bronze spool full: new records are refused (3 so far)"
+    assert refusing.last_error_kind is ErrorKind.SPOOL_FULL

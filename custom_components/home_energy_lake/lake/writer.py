@@ -72,7 +72,7 @@ class WriterStatus:
     """Torn or damaged lines found by recovery since start (kept in ``<spool>/torn``)."""
     segments_uploaded: int
     spool_error: str | None
-    """Why the spool cannot be written, or None."""
+    """Why the spool cannot be written (disk full, permission denied), or None."""
     spool_error_kind: ErrorKind | None
     upload_error: str | None
     """Why the last upload failed, or None once one succeeds."""
@@ -81,13 +81,21 @@ class WriterStatus:
 
     @property
     def last_error(self) -> str | None:
-        """The problem to show first: a spool problem risks records, an upload one delays them."""
-        return self.spool_error or self.upload_error
+        """The problem to show first: records at risk, then records refused, then delayed."""
+        if self.spool_error is not None:
+            return self.spool_error
+        if self.spool_full:
+            return f"Bronze spool full: new records are refused ({self.records_refused} so far)"
+        return self.upload_error
 
     @property
     def last_error_kind(self) -> ErrorKind | None:
         """The kind of :attr:`last_error`."""
-        return self.spool_error_kind or self.upload_error_kind
+        if self.spool_error_kind is not None:
+            return self.spool_error_kind
+        if self.spool_full:
+            return ErrorKind.SPOOL_FULL
+        return self.upload_error_kind
 
 
 type _Queued = tuple[StreamKey, bytes, datetime]
@@ -218,12 +226,6 @@ class BronzeWriter:
     def status(self) -> WriterStatus:
         """The writer's state now."""
         spool_error = self._spool_error
-        if spool_error is None and self._full:
-            spool_error = (
-                ErrorKind.SPOOL_FULL,
-                f"Bronze spool full: {self._state.spool_bytes + self._pending_bytes} bytes "
-                f"of {self._spool_max_bytes}; new records are refused",
-            )
         return WriterStatus(
             backlog_segments=len(self._state.backlog),
             backlog_bytes=self._state.backlog_bytes,
