@@ -275,9 +275,9 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
             vol.Optional("tenant_id"): str,
             vol.Optional("client_id"): str,
             vol.Optional("client_secret"): PASSWORD,
+            # Private endpoints and sovereign clouds; empty means <account>.dfs.core.windows.net.
+            vol.Optional("endpoint"): URL,
         }
-        if self.show_advanced_options:
-            fields[vol.Optional("endpoint")] = URL
         schema = self.add_suggested_values_to_schema(vol.Schema(fields), shown)
         if user_input is None:
             return self.async_show_form(step_id=BACKEND_ADLS, data_schema=schema)
