@@ -183,6 +183,19 @@ def resolve_roles(
     return by_name
 
 
+def heatpump_roles(
+    feeds: tuple[Feed, ...], feed_ids: Mapping[str, str | int] | None = None
+) -> dict[str, Feed]:
+    """Like :func:`resolve_roles`, but raise ``NotSupportedError`` when none is found."""
+    roles = resolve_roles(feeds, feed_ids)
+    if not roles:
+        raise NotSupportedError(
+            "no emonHP feeds (heatpump_elec, heatpump_flowT, ...) in the feed list; "
+            "name the feed ids instead"
+        )
+    return roles
+
+
 def _feed_value(feed: Feed, role: FeedRole) -> float | None:
     if feed.value is None:
         return None
@@ -204,13 +217,7 @@ def parse_feed_list(
     ``NotSupportedError`` when no heat-pump feed is found and ``DeviceAsleepError``
     when no feed has a fresh value (the monitor is offline).
     """
-    roles = resolve_roles(parse_feeds(payload), feed_ids)
-    if not roles:
-        raise NotSupportedError(
-            "no emonHP feeds (heatpump_elec, heatpump_flowT, ...) in the feed list; "
-            "name the feed ids instead"
-        )
-    # Any: the keys are field names checked at run time by replace() and by the tests.
+    roles = heatpump_roles(parse_feeds(payload), feed_ids)
     values: dict[str, Any] = {}
     times: list[datetime] = []
     for role_name, feed in roles.items():
@@ -298,12 +305,7 @@ class EmoncmsClient:
     async def _feed_list(self) -> tuple[RawAnswer, dict[str, Feed], dict[str, str | int]]:
         raw, payload = await self._get(ENDPOINT_FEED_LIST, "feed/list.json")
         with keeping_raw(raw):
-            roles = resolve_roles(parse_feeds(payload), self._feed_ids)
-            if not roles:
-                raise NotSupportedError(
-                    "no emonHP feeds (heatpump_elec, heatpump_flowT, ...) in the feed "
-                    "list; name the feed ids instead"
-                )
+            roles = heatpump_roles(parse_feeds(payload), self._feed_ids)
         # Keep the ids found now, so renaming a feed later does not move a role.
         feed_ids: dict[str, str | int] = {role: feed.id for role, feed in roles.items()}
         self._feed_ids = feed_ids

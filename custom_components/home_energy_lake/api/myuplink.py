@@ -154,13 +154,13 @@ def _points(payload: Any) -> list[_Point]:
         points.append(
             _Point(
                 parameter_id=parameter_id,
-                name=entry["parameterName"] if isinstance(entry.get("parameterName"), str) else "",
-                unit=entry["parameterUnit"] if isinstance(entry.get("parameterUnit"), str) else "",
+                name=_optional_text(entry.get("parameterName")) or "",
+                unit=_optional_text(entry.get("parameterUnit")) or "",
                 value=None if value in NO_SENSOR else value,
                 categories=tuple(c for c in categories if isinstance(c, str))
                 if isinstance(categories, list)
                 else (),
-                category=entry["category"] if isinstance(entry.get("category"), str) else "",
+                category=_optional_text(entry.get("category")) or "",
             )
         )
     return points
