@@ -254,3 +254,40 @@ async def test_spool_cap_refuses_new_records_counts_them_and_recovers(
     await wait_for(lambda: writer.status.backlog_segments == 0)
     uploaded = sorted(line["fetched_at"] for line in lake_lines(backend.objects))
     assert uploaded == [*accepted, "2026-11-25T11:00:00.000000Z"]
+
+
+async def test_unusable_spool_folder_is_reported_and_recovered_from(
+    make_writer: WriterFactory, tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool"
+    spool.write_bytes(b"")  # a file where the spool folder should be
+    backend = MemoryBackend()
+    writer = make_writer(backend, spool_dir=spool, clock=FakeClock())
+    await writer.async_start()
+
+    assert writer.append(fronius_record(T0))
+    await writer.async_flush()
+    assert writer.status.spool_error_kind is ErrorKind.MISSING_FOLDER
+    assert str(spool) in (writer.status.spool_error or "")
+
+    spool.unlink()
+    assert writer.append(fronius_record(T0 + timedelta(seconds=10)))
+    await writer.async_flush(seal=True)
+    assert writer.status.spool_error is None
+    assert len(lake_lines(backend.objects)) == 2
+
+
+async def test_records_that_cannot_be_written_at_stop_are_logged(
+    make_writer: WriterFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    writer = make_writer(MemoryBackend(), clock=FakeClock())
+    await writer.async_start()
+    monkeypatch.setattr(spool_module, "_os_write", FullDisk(tmp_path / "spool"))
+    writer.append(fronius_record(T0))
+    await writer.async_stop()
+
+    assert "1 record(s) could not be written to the spool before stopping" in caplog.text
+    assert "Disk full" in caplog.text

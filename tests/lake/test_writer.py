@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 import time
 
+import pytest
+
 from custom_components.home_energy_lake.lake.backend import BackendError, ErrorKind
 from custom_components.home_energy_lake.lake.local import LocalBackend
 from custom_components.home_energy_lake.lake.writer import BronzeWriter, WriterStatus
@@ -309,3 +311,22 @@ def test_status_names_the_spool_problem_first() -> None:
     refusing = replace(delayed, spool_full=True, records_refused=3)
     assert refusing.last_error == "Bronze spool full: new records are refused (3 so far)"
     assert refusing.last_error_kind is ErrorKind.SPOOL_FULL
+
+
+async def test_a_failing_listener_does_not_stop_the_others(
+    make_writer: WriterFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    writer = make_writer(MemoryBackend(down=True), clock=FakeClock())
+    calls: list[str] = []
+
+    def broken() -> None:
+        raise RuntimeError("listener bug")
+
+    writer.add_listener(broken)
+    writer.add_listener(lambda: calls.append("called"))
+    await writer.async_start()
+    writer.append(fronius_record(T0))
+    await writer.async_flush(seal=True)
+
+    assert calls
+    assert "Bronze status listener failed" in caplog.text
