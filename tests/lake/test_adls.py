@@ -422,7 +422,7 @@ async def test_account_sas_can_upload(server: FakeAdls) -> None:
         ACCOUNT,
         ACCOUNT_KEY,
         resource_types="sco",
-        permission="racwdlm",
+        permission="racwdl",
         expiry=datetime.now(UTC) + timedelta(hours=1),
     )
     lake = make_backend(server, credential=SasToken(token))

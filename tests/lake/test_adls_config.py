@@ -89,7 +89,7 @@ def test_endpoint_overrides(endpoint: str) -> None:
         sas(),
         "?" + sas(),
         f"https://homelake.blob.core.windows.net/bronze?{sas()}",
-        generate_account_sas("homelake", ACCOUNT_KEY, "sco", "racwdlm", NOW + timedelta(days=1)),
+        generate_account_sas("homelake", ACCOUNT_KEY, "sco", "racwdl", NOW + timedelta(days=1)),
     ],
 )
 def test_sas_forms_that_work(token: str) -> None:
@@ -111,6 +111,10 @@ def test_sas_forms_that_work(token: str) -> None:
         (sas(permission="racwdl"), "sas_missing_permissions"),
         (
             generate_account_sas("homelake", ACCOUNT_KEY, "sc", "racwdlm", NOW + timedelta(days=1)),
+            "sas_missing_permissions",
+        ),
+        (
+            generate_account_sas("homelake", ACCOUNT_KEY, "sco", "rcwl", NOW + timedelta(days=1)),
             "sas_missing_permissions",
         ),
         ("sv=2026-10-06&sp=racwdlm", "invalid_sas"),

@@ -63,7 +63,10 @@ CHECK_DIR = "_check"
 """The connection test writes (and deletes) its probe file here."""
 
 SAS_REQUIRED_PERMISSIONS = "rwdm"
-"""read (size and conflict checks), write (create, append, flush), delete (clean-up), move."""
+"""A container (service) SAS needs read (size and conflict checks), write (create, append,
+flush), delete (clean-up) and move (publishing by rename)."""
+ACCOUNT_SAS_REQUIRED_PERMISSIONS = "rwd"
+"""An account SAS has no move letter; Azure authorizes its renames with the others."""
 
 _APPEND_CHUNK = 8 * 1024 * 1024
 _DISCARD_TIMEOUT = 5.0
@@ -236,10 +239,11 @@ def sas_problem(token: str, now: datetime) -> str | None:
     if (expiry if expiry.tzinfo else expiry.replace(tzinfo=UTC)) <= now:
         return "sas_expired"
     permissions = fields.get("sp", [""])[0]
-    if not all(letter in permissions for letter in SAS_REQUIRED_PERMISSIONS):
+    is_account_sas = "ss" in fields
+    needed = ACCOUNT_SAS_REQUIRED_PERMISSIONS if is_account_sas else SAS_REQUIRED_PERMISSIONS
+    if not all(letter in permissions for letter in needed):
         return "sas_missing_permissions"
-    services = fields.get("ss", ["b"])[0]
-    if "b" not in services or "o" not in fields.get("srt", ["o"])[0]:
+    if is_account_sas and ("b" not in fields["ss"][0] or "o" not in fields.get("srt", [""])[0]):
         return "sas_missing_permissions"
     return None
 
@@ -605,10 +609,11 @@ class AdlsBackend:
         if status == 403:
             message = (
                 f"Could not {action}: {where} refused the operation ({code}). The credentials "
-                f"work but lack permission: a SAS needs at least '{SAS_REQUIRED_PERMISSIONS}' "
-                "(read, write, delete, move), a service principal needs the role Storage Blob "
-                "Data Contributor on the container, and the storage firewall must allow this "
-                "network"
+                "work but lack permission: a container SAS needs at least "
+                f"'{SAS_REQUIRED_PERMISSIONS}' (read, write, delete, move), an account SAS "
+                f"'{ACCOUNT_SAS_REQUIRED_PERMISSIONS}', a service principal the role Storage "
+                "Blob Data Contributor on the container, and the storage firewall must allow "
+                "this network"
             )
             return BackendError(message, retryable=False, kind=ErrorKind.PERMISSION_DENIED)
         if code in _MISSING_FILESYSTEM_CODES:
