@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
 from hypothesis import given, settings, strategies as st
 import pytest
@@ -495,3 +496,41 @@ def test_null_value_and_impossible_time_count_as_not_reported() -> None:
     reading = parse_feed_list(feeds, FIXTURE_TIME)
     assert (reading.electric_power, reading.heat_power) == (None, None)
     assert reading.flow_temperature == 35.0
+
+
+async def test_capture_keeps_the_other_feeds_when_one_fails(
+    loopback_api: LoopbackApi,
+    session: aiohttp.ClientSession,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def data(request: web.Request) -> web.Response:
+        if request.query["id"] == "8" and request.transport is not None:
+            request.transport.abort()  # the connection drops: no answer at all
+        name = NO_FEED if request.query["id"] == "7" else IOS_DATA
+        return web.Response(body=fixture_bytes(name), content_type="application/json")
+
+    loopback_api.reply("/feed/data.json", data)
+    emoncms = client(
+        loopback_api,
+        session,
+        feed_ids={"heatpump_elec": 1, "heatpump_heat": 7, "heatpump_flowT": 8},
+    )
+
+    answers = await emoncms.async_capture(FIXTURE_TIME - timedelta(days=1), FIXTURE_TIME)
+
+    # Both answers go to Bronze, the failed one too; the failure is logged.
+    assert sorted(a.body for a in answers) == sorted(
+        [fixture_bytes(IOS_DATA), fixture_bytes(NO_FEED)]
+    )
+    assert "heatpump_heat (feed 7) failed" in caplog.text
+    assert "heatpump_flowT (feed 8) failed" in caplog.text
+
+
+async def test_capture_stops_at_a_refused_key(
+    loopback_api: LoopbackApi, session: aiohttp.ClientSession
+) -> None:
+    loopback_api.reply("/feed/data.json", Replay(fixture_bytes(BAD_KEY)))
+    emoncms = client(loopback_api, session, feed_ids={"heatpump_elec": 1, "heatpump_heat": 7})
+    with pytest.raises(AuthenticationError):
+        await emoncms.async_capture(FIXTURE_TIME - timedelta(days=1), FIXTURE_TIME)
+    assert len(loopback_api.requests) == 1

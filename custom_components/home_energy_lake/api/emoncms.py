@@ -28,6 +28,7 @@ from .errors import (
     DeviceAsleepError,
     InvalidResponseError,
     NotSupportedError,
+    SourceError,
     keeping_raw,
 )
 from .http import fetch, parse_json
@@ -337,8 +338,11 @@ class EmoncmsClient:
         """History of every heat-pump feed from ``start`` to ``end``, for Bronze.
 
         One ``feed/data.json`` request per feed (every emoncms version answers it),
-        preceded by the feed list when the feeds are not known yet. Raises
-        ``ValueError`` for naive or reversed times.
+        preceded by the feed list when the feeds are not known yet. A feed whose
+        answer fails (a deleted feed, a server error) is logged and its answer, if
+        any, still returned, so one bad feed loses none of the others; only when
+        every feed fails is the first error raised. ``AuthenticationError`` is raised
+        at once. Raises ``ValueError`` for naive or reversed times.
         """
         if start.tzinfo is None or end.tzinfo is None or end <= start:
             raise ValueError("capture needs timezone-aware start < end")
@@ -348,26 +352,41 @@ class EmoncmsClient:
             raw_list, _roles, feed_ids = await self._feed_list()
             answers.append(raw_list)
         interval = capture_interval(start, end)
+        failures: list[SourceError] = []
         for role, feed_id in sorted(feed_ids.items()):
-            # Counters are sampled, not averaged: an average of a counter is no reading.
-            average = 0 if EMONHP_FEEDS[role].quantity is Quantity.ENERGY else 1
-            raw, payload = await self._get(
-                ENDPOINT_FEED_DATA,
-                "feed/data.json",
-                {
-                    "id": feed_id,
-                    # Milliseconds: what older servers expect; newer ones detect them.
-                    "start": math.floor(start.timestamp() * 1000),
-                    "end": math.ceil(end.timestamp() * 1000),
-                    "interval": interval,
-                    "average": average,
-                    "skipmissing": 0,
-                    "limitinterval": 0,
-                    "timeformat": "unixms",
-                },
-            )
-            with keeping_raw(raw):
-                parse_feed_data(payload, raw.fetched_at)
-            answers.append(raw)
-        _LOGGER.debug("captured %d emoncms answers at %d s", len(answers), interval)
+            try:
+                answers.append(await self._feed_data(role, feed_id, start, end, interval))
+            except AuthenticationError:
+                raise
+            except SourceError as err:
+                _LOGGER.warning("emoncms capture of %s (feed %s) failed: %s", role, feed_id, err)
+                failures.append(err)
+                if err.raw is not None:
+                    answers.append(err.raw)
+        if failures and len(failures) == len(feed_ids):
+            raise failures[0]
         return tuple(answers)
+
+    async def _feed_data(
+        self, role: str, feed_id: str | int, start: datetime, end: datetime, interval: int
+    ) -> RawAnswer:
+        # Counters are sampled, not averaged: an average of a counter is no reading.
+        average = 0 if EMONHP_FEEDS[role].quantity is Quantity.ENERGY else 1
+        raw, payload = await self._get(
+            ENDPOINT_FEED_DATA,
+            "feed/data.json",
+            {
+                "id": feed_id,
+                # Milliseconds: what older servers expect; newer ones detect them.
+                "start": math.floor(start.timestamp() * 1000),
+                "end": math.ceil(end.timestamp() * 1000),
+                "interval": interval,
+                "average": average,
+                "skipmissing": 0,
+                "limitinterval": 0,
+                "timeformat": "unixms",
+            },
+        )
+        with keeping_raw(raw):
+            parse_feed_data(payload, raw.fetched_at)
+        return raw
