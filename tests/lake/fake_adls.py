@@ -586,12 +586,18 @@ def _error_response(request: web.Request, side: Side, error: AdlsError) -> web.R
     )
 
 
-def _check_conditions(request: web.Request, entry: Entry | None) -> None:
-    """Apply ``If-Match`` / ``If-None-Match`` the way the service does for writes."""
+def _check_conditions(request: web.Request, entry: Entry | None, *, creates: bool = False) -> None:
+    """Apply ``If-Match`` / ``If-None-Match`` the way the service does for writes.
+
+    ``If-None-Match: *`` on an existing path is 409 ``PathAlreadyExists`` for create and
+    rename (``creates``), and 412 ``ConditionNotMet`` for flush and delete.
+    """
     if_none_match = request.headers.get("If-None-Match")
     if_match = request.headers.get("If-Match")
     if if_none_match == "*" and entry is not None:
-        raise AdlsError(409, "PathAlreadyExists", "The specified path already exists.")
+        if creates:
+            raise AdlsError(409, "PathAlreadyExists", "The specified path already exists.")
+        raise AdlsError(412, "ConditionNotMet", "The condition specified is not met.")
     if if_none_match not in {None, "*"} and entry is not None and entry.etag == if_none_match:
         raise AdlsError(412, "ConditionNotMet", "The condition specified is not met.")
     if if_match is not None and (entry is None or (if_match not in {"*", entry.etag})):
@@ -613,7 +619,7 @@ def _create(
     request: web.Request, files: dict[str, Entry], path: str, *, is_directory: bool
 ) -> web.Response:
     existing = files.get(path)
-    _check_conditions(request, existing)
+    _check_conditions(request, existing, creates=True)
     now = datetime.now(UTC)
     if existing is not None and existing.is_directory != is_directory:
         raise AdlsError(409, "PathConflict", "The path exists with another resource type.")
@@ -648,7 +654,7 @@ def _rename(
     source = files.get(source_path)
     if source is None:
         raise AdlsError(404, "SourcePathNotFound", "The source path does not exist.")
-    _check_conditions(request, files.get(path))
+    _check_conditions(request, files.get(path), creates=True)
     parent = path.rpartition("/")[0]
     if parent and (parent not in files or not files[parent].is_directory):
         raise AdlsError(
