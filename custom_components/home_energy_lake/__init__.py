@@ -216,17 +216,17 @@ def _schedule_captures(hass: HomeAssistant, entry: HomeEnergyLakeConfigEntry) ->
                 f"{DOMAIN} capture {vendor}",
             )
 
+    @callback
+    def _hourly(now: datetime) -> None:
+        _run(now, every=timedelta(hours=1))
+
+    @callback
+    def _daily(now: datetime) -> None:
+        _run(now, every=timedelta(days=1))
+
     # A few minutes past the hour and past midnight UTC, when the APIs have closed the period.
-    entry.async_on_unload(
-        async_track_utc_time_change(
-            hass, lambda now: _run(now, every=timedelta(hours=1)), minute=5, second=0
-        )
-    )
-    entry.async_on_unload(
-        async_track_utc_time_change(
-            hass, lambda now: _run(now, every=timedelta(days=1)), hour=1, minute=15, second=0
-        )
-    )
+    entry.async_on_unload(async_track_utc_time_change(hass, _hourly, minute=5, second=0))
+    entry.async_on_unload(async_track_utc_time_change(hass, _daily, hour=1, minute=15, second=0))
 
 
 async def _async_options_changed(hass: HomeAssistant, entry: HomeEnergyLakeConfigEntry) -> None:

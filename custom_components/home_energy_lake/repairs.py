@@ -46,8 +46,13 @@ class LakeIssueTracker:
     @callback
     def async_start(self) -> CALLBACK_TYPE:
         """Check now, on every status change and every few minutes; return the stop callback."""
+
+        @callback
+        def on_time(_now: datetime) -> None:
+            self.check()
+
         unsubscribe = self._writer.add_listener(self.check)
-        stop_timer = async_track_time_interval(self._hass, lambda _now: self.check(), CHECK_EVERY)
+        stop_timer = async_track_time_interval(self._hass, on_time, CHECK_EVERY)
         self.check()
 
         @callback
