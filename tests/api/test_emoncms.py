@@ -534,3 +534,13 @@ async def test_capture_stops_at_a_refused_key(
     with pytest.raises(AuthenticationError):
         await emoncms.async_capture(FIXTURE_TIME - timedelta(days=1), FIXTURE_TIME)
     assert len(loopback_api.requests) == 1
+
+
+def test_negative_heat_during_defrost_reads_as_zero() -> None:
+    feeds = [
+        {"id": 1, "name": "heatpump_heat", "time": 1795600800, "value": -2150},
+        {"id": 2, "name": "heatpump_elec", "time": 1795600800, "value": -12},
+    ]
+    reading = parse_feed_list(feeds, FIXTURE_TIME)
+    assert reading.heat_power == 0.0
+    assert reading.electric_power == -12.0  # a reversed CT is shown, not hidden

@@ -201,7 +201,12 @@ def _feed_value(feed: Feed, role: FeedRole) -> float | None:
     if feed.value is None:
         return None
     unit = feed.unit or role.default_unit
-    return None if unit is None else to_si(feed.value, unit, role.quantity)
+    value = None if unit is None else to_si(feed.value, unit, role.quantity)
+    if value is not None and role.field == "heat_power":
+        # During a defrost the heat meter sees heat flow back and reports it negative;
+        # the reading's heat power is never negative, and the heat counter keeps the net.
+        return max(value, 0.0)
+    return value
 
 
 def parse_feed_list(
