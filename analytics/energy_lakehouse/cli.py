@@ -12,12 +12,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 import sys
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 from tqdm import tqdm
 
 from .export import GOLD_TABLES, SILVER_TABLES, ExportError, export_tables
 from .lakehouse import Lakehouse, LakehouseError, LakeUnavailableError, Settings, connect
+
+# Bars advance with the work; tqdm's monitor thread would only outlive short runs.
+tqdm.monitor_interval = 0
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -41,6 +45,15 @@ def _progress(enabled: bool) -> Callable[[str, int], Callable[[int], None]]:
     return make
 
 
+def _timezone(name: str) -> str:
+    """Accept only IANA zone names that this machine knows."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise argparse.ArgumentTypeError(f"unknown IANA time zone {name!r}") from err
+    return name
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db", type=Path, default=Path("lakehouse.duckdb"), help="DuckDB database file"
@@ -53,6 +66,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=2, help="DuckDB worker threads (default 2)")
     parser.add_argument(
         "--timezone",
+        type=_timezone,
         default="UTC",
         help="the home's IANA time zone; daily totals follow its local days (default UTC)",
     )
