@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -330,3 +331,38 @@ async def test_a_failing_listener_does_not_stop_the_others(
 
     assert calls
     assert "Bronze status listener failed" in caplog.text
+
+
+async def test_an_upload_that_hangs_times_out_and_is_retried(make_writer: WriterFactory) -> None:
+    class SlowStore(MemoryBackend):
+        stalls = 1
+
+        async def async_put(self, path: str, data: bytes) -> None:
+            if self.stalls:
+                self.stalls -= 1
+                await asyncio.sleep(30)
+            await super().async_put(path, data)
+
+    backend = SlowStore()
+    writer = make_writer(backend, upload_timeout=0.05, retry_max=0.05, clock=FakeClock())
+    await writer.async_start()
+    writer.append(fronius_record(T0))
+    await writer.async_flush(seal=True)
+    assert writer.status.upload_error_kind is ErrorKind.UNAVAILABLE
+    assert "took longer than" in (writer.status.upload_error or "")
+
+    await wait_for(lambda: writer.status.backlog_segments == 0)
+    assert len(lake_lines(backend.objects)) == 1
+
+
+async def test_flush_before_start_keeps_records_queued(make_writer: WriterFactory) -> None:
+    backend = MemoryBackend()
+    writer = make_writer(backend, clock=FakeClock())
+    writer.append(fronius_record(T0))
+    await writer.async_flush(seal=True)
+    assert backend.objects == {}
+    assert writer.status.spool_bytes > 0
+
+    await writer.async_start()
+    await writer.async_flush(seal=True)
+    assert len(lake_lines(backend.objects)) == 1

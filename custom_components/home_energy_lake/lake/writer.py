@@ -42,6 +42,7 @@ DEFAULT_FSYNC_INTERVAL = 10.0
 DEFAULT_RETRY_INITIAL = 5.0
 DEFAULT_RETRY_MAX = 300.0
 DEFAULT_STOP_UPLOAD_TIMEOUT = 10.0
+DEFAULT_UPLOAD_TIMEOUT = 300.0
 MEMORY_MAX_BYTES = 32 << 20
 """Records waiting in memory while the spool cannot be written; beyond this they are refused."""
 _FULL_CLEARS_AT = 0.95
@@ -138,12 +139,14 @@ class BronzeWriter:
         retry_initial: float = DEFAULT_RETRY_INITIAL,
         retry_max: float = DEFAULT_RETRY_MAX,
         stop_upload_timeout: float = DEFAULT_STOP_UPLOAD_TIMEOUT,
+        upload_timeout: float = DEFAULT_UPLOAD_TIMEOUT,
         clock: Clock = _utc_now,
     ) -> None:
         """Configure the writer; nothing touches the disk before :meth:`async_start`.
 
         ``clock`` decides segment ages and UTC days (tests pass a fake one); the delays
-        (``fsync_interval``, ``retry_*``) are real seconds.
+        (``fsync_interval``, ``retry_*``, ``*_timeout``) are real seconds. An upload that
+        takes longer than ``upload_timeout`` counts as failed and is retried.
         """
         self._spool = Spool(
             spool_dir, max_segment_bytes=segment_max_bytes, max_segment_age=segment_max_age
@@ -155,6 +158,7 @@ class BronzeWriter:
         self._retry_initial = retry_initial
         self._retry_max = retry_max
         self._stop_upload_timeout = stop_upload_timeout
+        self._upload_timeout = upload_timeout
         self._clock = clock
 
         self._pending: list[_Queued] = []
@@ -189,13 +193,18 @@ class BronzeWriter:
     def append(self, record: BronzeRecord) -> bool:
         """Queue ``record`` for the spool; cheap, never blocks, never raises for I/O.
 
-        Returns False when the record is refused (spool full, or writer stopped); the
+        Returns False when the record is refused (spool full, or writer stopped); each
         refusal is counted in ``status.records_refused``. Raises ``ValueError`` only
         for a record that cannot be encoded (a naive ``fetched_at``).
         """
         line = encode_envelope(record, self._integration_version)
         size = len(line)
-        if self._stopping or self._over_limits(size):
+        if self._stopping:
+            self._records_refused += 1
+            _LOGGER.warning("Bronze writer stopped; a %s record was refused", record.endpoint)
+            self._notify()
+            return False
+        if self._over_limits(size):
             self._refuse()
             return False
         key = StreamKey(record.source, record.vendor, record.device_id, record.endpoint)
@@ -273,7 +282,7 @@ class BronzeWriter:
         backlog now, whatever the backoff; failures land in ``status``, not here.
         """
         await self._step(sync=True, seal_all=seal)
-        if seal:
+        if seal and self._executor is not None:
             await self._upload_backlog()
 
     async def async_stop(self) -> None:
@@ -325,7 +334,12 @@ class BronzeWriter:
             await self._step(sync=due, seal_all=False)
 
     async def _step(self, *, sync: bool, seal_all: bool) -> None:
-        """Hand the queued records to the worker, and apply what it reports."""
+        """Hand the queued records to the worker, and apply what it reports.
+
+        Before start and after stop there is no worker: records stay queued.
+        """
+        if self._executor is None:
+            return
         async with self._step_lock:
             batch, self._pending = self._pending, []
             result = await self._in_worker(
@@ -464,7 +478,14 @@ class BronzeWriter:
                     self._notify()
                     return False
                 try:
-                    await self._backend.async_put(path, data)
+                    async with asyncio.timeout(self._upload_timeout):
+                        await self._backend.async_put(path, data)
+                except TimeoutError:
+                    self._set_upload_error(
+                        ErrorKind.UNAVAILABLE,
+                        f"Upload of {path} took longer than {self._upload_timeout:.0f} s",
+                    )
+                    return False
                 except BackendError as err:
                     self._set_upload_error(err.kind, str(err))
                     return False
