@@ -173,3 +173,20 @@ async def test_restart_resumes_from_the_spool_without_duplicates(
     fetched = sorted(line["fetched_at"] for line in lake_lines(second_store.objects))
     assert fetched == [at.strftime("%Y-%m-%dT%H:%M:%S.000000Z") for at in moments]
     assert second.status.segments_uploaded == 2
+
+
+def test_recovery_keeps_every_rejected_piece_one_per_line(tmp_path: Path) -> None:
+    good = b'{"envelope_version":1,"payload":{"a":1}}\n'
+    (tmp_path / "active").mkdir()
+    active = tmp_path / "active" / "solar+raw+2026+11+25+dev_powerflow_20261125T100000Z_t.jsonl"
+    active.write_bytes(good + b"\x00\x00\n" + good + b"not json\n" + good + b'{"cut')
+
+    spool = Spool(tmp_path, max_segment_bytes=1 << 20, max_segment_age=timedelta(hours=1))
+    report = spool.recover()
+
+    assert (report.records_kept, report.records_torn) == (3, 3)
+    (torn,) = report.torn_files
+    assert torn.read_bytes() == b'\x00\x00\nnot json\n{"cut\n'
+    (path,) = spool.sealed_segments()
+    assert path == "solar/raw/2026/11/25/dev_powerflow_20261125T100000Z_t.jsonl.gz"
+    assert gzip.decompress(spool.read_sealed(path)) == good * 3

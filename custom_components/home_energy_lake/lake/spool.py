@@ -193,7 +193,8 @@ class Spool:
         if rejected:
             torn_file = self._torn_dir / f"{file.name}.torn"
             with torn_file.open("ab") as out:
-                out.write(b"\n".join(rejected) + b"\n")
+                # One piece per line: damaged lines keep their newline, the torn tail gets one.
+                out.writelines(p if p.endswith(b"\n") else p + b"\n" for p in rejected)
             report.records_torn += len(rejected)
             report.torn_files.append(torn_file)
             _LOGGER.warning(
