@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import json
 import time
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 from hypothesis import given, settings, strategies as st
 import pytest
 
@@ -23,9 +22,12 @@ from custom_components.home_energy_lake.api.errors import (
     SourceError,
 )
 from custom_components.home_energy_lake.api.fronius import (
+    ARCHIVE_MIN_INTERVAL,
     MIN_REQUEST_INTERVAL,
+    ArchiveValue,
     FroniusClient,
     check_status,
+    parse_archive,
     parse_inverter,
     parse_inverter_info,
     parse_logger_info,
@@ -527,28 +529,30 @@ async def test_unreachable_device(session: aiohttp.ClientSession) -> None:
         await client.async_fetch()
 
 
-async def test_requests_are_spaced_by_the_budget(
+class RecordingBudget(RequestBudget):
+    """A real budget that notes when each request was let through."""
+
+    def __init__(self, min_interval: float) -> None:
+        super().__init__(min_interval=min_interval)
+        self.granted: list[float] = []
+
+    async def acquire(self) -> None:
+        await super().acquire()
+        self.granted.append(time.monotonic())
+
+
+async def test_every_request_goes_through_the_budget(
     loopback_api: LoopbackApi, session: aiohttp.ClientSession
 ) -> None:
-    seen: list[float] = []
-
-    async def timed(request: web.Request) -> web.Response:
-        seen.append(time.monotonic())
-        name = (
-            "symo_powerflow_day.json" if "PowerFlow" in request.path else "symo_meter_system.json"
-        )
-        return web.Response(body=fixture_bytes(f"fronius/{name}"), content_type="application/json")
-
-    loopback_api.reply(POWERFLOW, timed)
-    loopback_api.reply(METER, timed)
-    client = FroniusClient(session, loopback_api.url, budget=RequestBudget(min_interval=0.3))
+    loopback_api.reply(POWERFLOW, replay("symo_powerflow_day.json"))
+    loopback_api.reply(METER, replay("symo_meter_system.json"))
+    budget = RecordingBudget(min_interval=0.3)
+    client = FroniusClient(session, loopback_api.url, budget=budget)
 
     await client.async_fetch()
 
-    assert len(seen) == 2
-    # The budget spaces the sends; arrival adds loopback latency, which differs between
-    # the first request (new connection) and the second, hence the margin.
-    assert seen[1] - seen[0] >= 0.24
+    assert len(budget.granted) == len(loopback_api.requests) == 2
+    assert budget.granted[1] - budget.granted[0] >= 0.29
 
 
 async def test_default_budget_waits_four_seconds_between_requests(
@@ -607,6 +611,7 @@ PARSERS = [
     (parse_storage, "gen24_storage_storage_system.json"),
     (parse_logger_info, "symo_logger_info.json"),
     (parse_inverter_info, "symo_inverter_info.json"),
+    (parse_archive, "symo_archive_dailysum.json"),
 ]
 
 
@@ -705,3 +710,154 @@ async def test_inverter_endpoint_follows_the_power_flow(
 
     assert loopback_api.requests[1].query["DeviceId"] == asked
     assert second.reading.pv_energy_total == total
+
+
+# --- the archive, for the scheduled Bronze captures --------------------------------
+
+ARCHIVE = f"{V1}/GetArchiveData.cgi"
+HOUR_START = utc("2017-08-30T10:00:00")
+HOUR_END = utc("2017-08-30T11:00:00")
+
+
+def test_archive_daily_sum() -> None:
+    """A real archive answer; the error channel (an object, here null) adds nothing."""
+    assert parse_archive(payload("symo_archive_dailysum.json"), FETCHED_AT) == (
+        ArchiveValue(
+            device="inverter/1",
+            channel="EnergyReal_WAC_Sum_Produced",
+            time=utc("2017-08-29T22:00:00"),
+            value=15587.781111111111,
+            unit="Wh",
+        ),
+    )
+
+
+def test_archive_five_minute_values_of_two_devices() -> None:
+    answer = payload("symo_archive_dailysum.json")
+    inverter = answer["Body"]["Data"]["inverter/1"]
+    inverter["Data"]["EnergyReal_WAC_Sum_Produced"]["Values"] = {"0": 1.5, "300": 2.25}
+    answer["Body"]["Data"]["meter:16220118"] = {
+        "Start": "2017-08-30T00:00:00+02:00",
+        "Data": {"EnergyReal_WAC_Plus_Absolute": {"Unit": "Wh", "Values": {"600": None}}},
+    }
+    assert parse_archive(answer, FETCHED_AT) == (
+        ArchiveValue(
+            "inverter/1", "EnergyReal_WAC_Sum_Produced", utc("2017-08-29T22:00:00"), 1.5, "Wh"
+        ),
+        ArchiveValue(
+            "inverter/1", "EnergyReal_WAC_Sum_Produced", utc("2017-08-29T22:05:00"), 2.25, "Wh"
+        ),
+        ArchiveValue(
+            "meter:16220118", "EnergyReal_WAC_Plus_Absolute", utc("2017-08-29T22:10:00"), None, "Wh"
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        pytest.param(lambda node: node.pop("Start"), id="no-start"),
+        pytest.param(lambda node: node.update(Data=[]), id="data-list"),
+        pytest.param(lambda node: node["Data"].update(X=3), id="channel-number"),
+        pytest.param(
+            lambda node: node["Data"]["EnergyReal_WAC_Sum_Produced"].update(Values={"a": 1}),
+            id="offset",
+        ),
+        pytest.param(
+            lambda node: node["Data"]["EnergyReal_WAC_Sum_Produced"].update(Values={"1e18": 1}),
+            id="far",
+        ),
+        pytest.param(
+            lambda node: node["Data"]["EnergyReal_WAC_Sum_Produced"].update(Values={"0": "1"}),
+            id="text",
+        ),
+    ],
+)
+def test_malformed_archive(mangle: Any) -> None:
+    answer = payload("symo_archive_dailysum.json")
+    mangle(answer["Body"]["Data"]["inverter/1"])
+    with pytest.raises(InvalidResponseError):
+        parse_archive(answer, FETCHED_AT)
+
+
+async def test_capture_asks_the_archive_for_the_range(
+    loopback_api: LoopbackApi, session: aiohttp.ClientSession
+) -> None:
+    loopback_api.reply(ARCHIVE, replay("symo_archive_dailysum.json"))
+    client = FroniusClient(session, loopback_api.url, budget=no_wait())
+
+    raws = await client.async_capture(HOUR_START, HOUR_END)
+
+    assert [raw.endpoint for raw in raws] == ["archive"]
+    assert raws[0].body == fixture_bytes("fronius/symo_archive_dailysum.json")
+    query = loopback_api.requests[0].query
+    assert query["Scope"] == "System"
+    assert query["StartDate"] == "2017-08-30T10:00:00Z"
+    assert query["EndDate"] == "2017-08-30T11:00:00Z"
+    assert query.getall("Channel") == [
+        "TimeSpanInSec",
+        "EnergyReal_WAC_Sum_Produced",
+        "PowerReal_PAC_Sum",
+        "EnergyReal_WAC_Plus_Absolute",
+        "EnergyReal_WAC_Minus_Absolute",
+    ]
+    assert raws[0].url.count("Channel=") == 5
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Replay(b"Not Found", status=404, content_type="text/plain"),
+        replay("gen24_logger_info_error11.json"),
+    ],
+)
+async def test_device_without_archive_answers_once(
+    loopback_api: LoopbackApi, session: aiohttp.ClientSession, answer: Replay
+) -> None:
+    loopback_api.reply(ARCHIVE, answer)
+    client = FroniusClient(session, loopback_api.url, budget=no_wait())
+
+    first = await client.async_capture(HOUR_START, HOUR_END)
+    second = await client.async_capture(HOUR_END, HOUR_END + timedelta(hours=1))
+
+    assert [raw.body for raw in first] == [answer.body]
+    assert second == ()
+    assert len(loopback_api.requests) == 1
+
+
+async def test_capture_errors(loopback_api: LoopbackApi, session: aiohttp.ClientSession) -> None:
+    loopback_api.reply(ARCHIVE, Replay(b"", status=500, content_type="text/plain"))
+    client = FroniusClient(session, loopback_api.url, budget=no_wait())
+    with pytest.raises(CannotConnectError):
+        await client.async_capture(HOUR_START, HOUR_END)
+    loopback_api.reply(ARCHIVE, Replay(b'{"Head": {"Status": {"Code": 0}}, "Body": {"Data": 5}}'))
+    with pytest.raises(InvalidResponseError) as caught:
+        await client.async_capture(HOUR_START, HOUR_END)
+    assert caught.value.raw is not None
+    with pytest.raises(ValueError, match="aware"):
+        await client.async_capture(datetime(2017, 8, 30), HOUR_END)  # noqa: DTZ001
+    with pytest.raises(ValueError, match="span"):
+        await client.async_capture(HOUR_END, HOUR_START)
+    with pytest.raises(ValueError, match="span"):
+        await client.async_capture(HOUR_START, HOUR_START + timedelta(days=17))
+
+
+async def test_archive_requests_are_two_minutes_apart(
+    loopback_api: LoopbackApi, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def record(delay: float) -> None:
+        waits.append(delay)
+        await real_sleep(0)
+
+    monkeypatch.setattr(asyncio, "sleep", record)
+    loopback_api.reply(ARCHIVE, replay("symo_archive_dailysum.json"))
+    client = FroniusClient(session, loopback_api.url, budget=no_wait())
+
+    await client.async_capture(HOUR_START, HOUR_END)
+    await client.async_capture(HOUR_END, HOUR_END + timedelta(hours=1))
+
+    assert len(waits) == 1
+    assert 119 < waits[0] <= ARCHIVE_MIN_INTERVAL

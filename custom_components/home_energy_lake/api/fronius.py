@@ -12,12 +12,16 @@ power, the PV lifetime counter and the state of charge), then one "slow" endpoin
 turn: the meter (grid lifetime counters) and the storage (state of charge) when the
 device has them, and the inverter. A slow endpoint's values are reused by the next
 polls for :data:`SLOW_VALUES_MAX_AGE`, then dropped.
+
+``async_capture`` reads the data logger's archive (5-minute values kept on the
+device; SnapINverter Datamanagers only, GEN24 has none) for the scheduled Bronze
+captures, at most once per :data:`ARCHIVE_MIN_INTERVAL`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 import html
 import logging
@@ -44,6 +48,17 @@ MIN_REQUEST_INTERVAL = 4.0
 """Seconds between two requests to one device (Solar API v1 documentation)."""
 SLOW_VALUES_MAX_AGE = timedelta(minutes=5)
 """How long values read from the meter, storage or inverter stand in later polls."""
+ARCHIVE_MIN_INTERVAL = 120.0
+"""Seconds between two archive requests (Solar API v1 documentation)."""
+MAX_ARCHIVE_SPAN = timedelta(days=16)
+"""The longest range one archive request may ask for."""
+ARCHIVE_CHANNELS = (
+    "TimeSpanInSec",
+    "EnergyReal_WAC_Sum_Produced",  # inverter: Wh produced in each interval
+    "PowerReal_PAC_Sum",
+    "EnergyReal_WAC_Plus_Absolute",  # meter: lifetime Wh counters
+    "EnergyReal_WAC_Minus_Absolute",
+)
 MANUFACTURER = "Fronius"
 
 API_PATH = "/solar_api/v1"
@@ -58,6 +73,7 @@ ENDPOINTS: dict[str, tuple[str, dict[str, str]]] = {
     "storage": ("GetStorageRealtimeData.cgi", {"Scope": "System"}),
     "logger_info": ("GetLoggerInfo.cgi", {}),
     "inverter_info": ("GetInverterInfo.cgi", {}),
+    "archive": ("GetArchiveData.cgi", {"Scope": "System"}),
 }
 
 # Head.Status.Code values (Solar API v1 documentation) other than 0 = OK.
@@ -227,6 +243,52 @@ def parse_inverter_info(payload: Any, fetched_at: datetime) -> DeviceIdentity:
     raise InvalidResponseError(f"{endpoint}: no inverter with a UniqueID")
 
 
+@dataclass(frozen=True, slots=True)
+class ArchiveValue:
+    """One value of the data logger's archive."""
+
+    device: str
+    """The archive's node name, e.g. ``inverter/1`` or ``meter:16220118``."""
+    channel: str
+    """The channel, e.g. ``EnergyReal_WAC_Sum_Produced``."""
+    time: datetime
+    """Start of the node's range plus the value's offset, in UTC."""
+    value: float | None
+    unit: str | None
+
+
+def parse_archive(payload: Any, fetched_at: datetime) -> tuple[ArchiveValue, ...]:
+    """Read ``GetArchiveData``: every numeric value of every device and channel.
+
+    Each device node has a ``Start`` time; a channel's ``Values`` are keyed by
+    seconds after it. ``Values: null`` (a channel with nothing recorded) adds nothing;
+    non-numeric channels (``InverterErrors`` objects) are skipped.
+    """
+    del fetched_at
+    endpoint = "archive"
+    data = _data(check_status(payload, endpoint), endpoint)
+    values: list[ArchiveValue] = []
+    for device, node in sorted(data.items()):
+        node_map = _as_mapping(node, endpoint, device)
+        start = _time(node_map.get("Start"), f"{endpoint}: {device}.Start")
+        for channel, series in sorted((_mapping(node_map, "Data", endpoint) or {}).items()):
+            series_map = _as_mapping(series, endpoint, channel)
+            unit = _text(series_map.get("Unit"))
+            if unit == "Object":
+                continue
+            for offset, value in (_mapping(series_map, "Values", endpoint) or {}).items():
+                seconds = as_number(offset)
+                if seconds is None:
+                    raise InvalidResponseError(f"{endpoint}: offset {offset!r} is not a number")
+                try:
+                    moment = start + timedelta(seconds=seconds)
+                except OverflowError as err:
+                    raise InvalidResponseError(f"{endpoint}: offset {offset} too far") from err
+                number = _number({channel: value}, channel, endpoint)
+                values.append(ArchiveValue(device, channel, moment, number, unit))
+    return tuple(values)
+
+
 _PARSERS: dict[str, Callable[[Any, datetime], SolarReading]] = {
     "powerflow": parse_powerflow,
     "inverter": parse_inverter,
@@ -259,6 +321,8 @@ class FroniusClient:
         # The power flow's inverters: the inverter endpoint asks for the first one, and
         # its lifetime energy stands for the site only when it is the only one.
         self._inverter_ids: list[str] = []
+        self._archive_budget = RequestBudget(min_interval=ARCHIVE_MIN_INTERVAL)
+        self._archive_supported = True
 
     async def async_identify(self) -> DeviceIdentity:
         """Say who the device is: the data logger's serial, else the first inverter's."""
@@ -297,6 +361,44 @@ class FroniusClient:
                 raws.extend([err.raw] if err.raw else [])
         return FetchResult(raw=tuple(raws), reading=self._merge(reading))
 
+    async def async_capture(self, start: datetime, end: datetime) -> tuple[RawAnswer, ...]:
+        """Read the archive's 5-minute values for ``[start, end]`` (aware datetimes).
+
+        A device without an archive (GEN24: HTTP 404 or a "not supported" status)
+        answers once, for Bronze; later captures return nothing without asking.
+        """
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("start and end must be timezone-aware")
+        if not start < end <= start + MAX_ARCHIVE_SPAN:
+            raise ValueError(f"capture span must be > 0 and <= {MAX_ARCHIVE_SPAN}")
+        if not self._archive_supported:
+            return ()
+        await self._archive_budget.acquire()
+        # Channel repeats, so the query is written out rather than passed as a mapping.
+        query = "&".join(
+            [
+                "Scope=System",
+                f"StartDate={_archive_time(start)}",
+                f"EndDate={_archive_time(end)}",
+                *(f"Channel={channel}" for channel in ARCHIVE_CHANNELS),
+            ]
+        )
+        try:
+            raw = await self._request("archive", query=query)
+            self._parse(raw, parse_archive)
+        except NotSupportedError as err:
+            return self._archive_missing(err)
+        except InvalidResponseError as err:
+            if err.raw is None or err.raw.status != 404:
+                raise
+            return self._archive_missing(err)
+        return (raw,)
+
+    def _archive_missing(self, err: SourceError) -> tuple[RawAnswer, ...]:
+        _LOGGER.debug("Fronius device has no archive, not asking again: %s", err)
+        self._archive_supported = False
+        return (err.raw,) if err.raw is not None else ()
+
     def _next_slow_endpoint(self, powerflow: SolarReading) -> str | None:
         candidates = []
         if powerflow.grid_power is not None:
@@ -329,18 +431,16 @@ class FroniusClient:
     async def _read[T](self, endpoint: str, parser: Callable[[Any, datetime], T]) -> T:
         return self._parse(await self._request(endpoint), parser)
 
-    async def _request(self, endpoint: str) -> RawAnswer:
+    async def _request(self, endpoint: str, *, query: str | None = None) -> RawAnswer:
         path, params = ENDPOINTS[endpoint]
         if endpoint == "inverter" and self._inverter_ids:
             params = params | {"DeviceId": self._inverter_ids[0]}
+        url = f"{self._base_url}{API_PATH}/{path}"
         await self._budget.acquire()
         try:
-            return await fetch(
-                self._session,
-                endpoint,
-                f"{self._base_url}{API_PATH}/{path}",
-                params=params or None,
-            )
+            if query is not None:
+                return await fetch(self._session, endpoint, f"{url}?{query}")
+            return await fetch(self._session, endpoint, url, params=params or None)
         except InvalidResponseError as err:
             if err.raw is not None and err.raw.status == 404:
                 # GEN24 with firmware 1.14.1+ ships with the Solar API switched off.
@@ -409,17 +509,27 @@ def _state_of_charge(inverters: dict[str, Any], endpoint: str) -> float | None:
 
 
 def _timestamp(payload: dict[str, Any], fetched_at: datetime, endpoint: str) -> datetime:
-    """``Head.Timestamp`` (RFC 3339 with offset) in UTC; the fetch time when absent."""
+    """``Head.Timestamp`` in UTC; the fetch time when absent."""
     value = payload["Head"].get("Timestamp")
     if value is None:
         return fetched_at
+    return _time(value, f"{endpoint}: Head.Timestamp")
+
+
+def _time(value: Any, what: str) -> datetime:
+    """Read an RFC 3339 time with offset (GEN24 always sends UTC) as UTC."""
     try:
         stamp = datetime.fromisoformat(value) if isinstance(value, str) else None
         if stamp is not None and stamp.tzinfo is not None:
             return stamp.astimezone(UTC)
     except (ValueError, OverflowError):
         pass  # OverflowError: year 1 or 9999 with an offset has no UTC time
-    raise InvalidResponseError(f"{endpoint}: Head.Timestamp {value!r} is not RFC 3339")
+    raise InvalidResponseError(f"{what} {value!r} is not RFC 3339")
+
+
+def _archive_time(moment: datetime) -> str:
+    """Write a time as the archive request wants it: ISO 8601 in UTC, whole seconds."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _text(value: Any) -> str | None:
