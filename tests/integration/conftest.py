@@ -87,6 +87,7 @@ def mock_fronius(
         ("GetStorageRealtimeData.cgi", storage),
         ("GetLoggerInfo.cgi", "fronius/symo_logger_info.json"),
         ("GetInverterInfo.cgi", "fronius/symo_inverter_info.json"),
+        ("GetArchiveData.cgi", "fronius/symo_archive_dailysum.json"),
     ):
         aioclient_mock.get(
             f"{FRONIUS_URL}/{path}", text=fixture_text(name), status=status, headers=JSON
