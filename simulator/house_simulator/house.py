@@ -144,9 +144,11 @@ class House:
         self._lock = threading.RLock()
         self.epoch_day = day_index_of(config.epoch_s)
         jitter = hash_uniform(self.seed, "counters/base", np.arange(len(COUNTERS)))
-        self._counter_base = {
-            name: round(_COUNTER_BASE_WH[name] * (0.9 + 0.2 * float(j)), 1)
-            for name, j in zip(COUNTERS, jitter, strict=True)
+        self._starts: dict[int, dict[str, float]] = {
+            self.epoch_day: {
+                name: round(_COUNTER_BASE_WH[name] * (0.9 + 0.2 * float(j)), 1)
+                for name, j in zip(COUNTERS, jitter, strict=True)
+            }
         }
 
     # Faults ------------------------------------------------------------------------------
@@ -239,7 +241,7 @@ class House:
         index = pd.DatetimeIndex(pd.to_datetime(t.astype(np.int64), unit="s", utc=True))
         local = index.tz_convert(self._tz)
         local_hour = np.asarray(local.hour + local.minute / 60.0 + local.second / 3600.0, float)
-        weekend = bool(local[SAMPLES_PER_DAY // 2].dayofweek >= 5)
+        weekend = bool(local[SAMPLES_PER_DAY // 2].day_of_week >= 5)
         dark = (weather.ghi < 60.0).astype(np.float64)
         load = household_load(self.seed, t, local_hour, weekend, day, dark, self.config.household)
         hp = self._heat_pump(t, weather, overconsumption)
@@ -293,17 +295,12 @@ class House:
 
     # Days and counters -------------------------------------------------------------------
 
-    def day(self, day: int) -> DayFrame:
-        """The simulated UTC day number ``day`` (days since 1970-01-01)."""
-        with self._lock:
-            cached = self._frame_cache.get(day)
-            if cached is not None:
-                self._frame_cache.move_to_end(day)
-                return cached
+    def _uncounted(self, day: int) -> DayFrame:
+        """A day with its physics and battery but without lifetime counters."""
         physics = self._physics(day)
         battery_power, soc = self._battery(day, physics)
         grid = physics.load + physics.heat_pump.electric - physics.pv_ac - battery_power
-        frame = DayFrame(
+        return DayFrame(
             day=day,
             t=physics.t,
             weather=physics.weather,
@@ -320,6 +317,15 @@ class House:
             counters_start={},
             counters={},
         )
+
+    def day(self, day: int) -> DayFrame:
+        """The simulated UTC day number ``day`` (days since 1970-01-01)."""
+        with self._lock:
+            cached = self._frame_cache.get(day)
+            if cached is not None:
+                self._frame_cache.move_to_end(day)
+                return cached
+        frame = self._uncounted(day)
         with self._lock:
             self._totals.setdefault(day, frame.totals())
         start = self.counters_at_day_start(day)
@@ -341,22 +347,34 @@ class House:
         """Energy per counter of a whole day, Wh."""
         with self._lock:
             known = self._totals.get(day)
-        if known is not None:
-            return known
-        self.day(day)
-        return self._totals[day]
+        if known is None:
+            known = self._uncounted(day).totals()
+            with self._lock:
+                self._totals[day] = known
+        return known
 
     def counters_at_day_start(self, day: int) -> dict[str, float]:
-        """Lifetime counters at 00:00 UTC of ``day``, Wh."""
-        counters = dict(self._counter_base)
-        if day >= self.epoch_day:
-            span, sign = range(self.epoch_day, day), 1.0
-        else:
-            span, sign = range(day, self.epoch_day), -1.0
-        for other in span:
-            totals = self.day_totals(other)
-            for name in COUNTERS:
-                counters[name] += sign * totals[name]
+        """Lifetime counters at 00:00 UTC of ``day``, Wh, walking from the nearest known day."""
+        with self._lock:
+            known = self._starts.get(day)
+        if known is not None:
+            return known
+        step = 1 if day >= self.epoch_day else -1
+        anchor = day
+        while anchor not in self._starts:
+            anchor -= step
+        counters = dict(self._starts[anchor])
+        while anchor != day:
+            if step == 1:
+                totals = self.day_totals(anchor)
+                anchor += 1
+                counters = {name: counters[name] + totals[name] for name in COUNTERS}
+            else:
+                anchor -= 1
+                totals = self.day_totals(anchor)
+                counters = {name: counters[name] - totals[name] for name in COUNTERS}
+            with self._lock:
+                self._starts[anchor] = counters
         if min(counters.values()) < 0:
             raise ValueError(f"day {day} lies too far before the epoch for the counters")
         return counters

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -76,7 +77,11 @@ def temperature(seed: int, t: FloatArray, location: Location, cloud: FloatArray)
 def sun_position(t: FloatArray, location: Location) -> tuple[FloatArray, FloatArray]:
     """Apparent zenith and azimuth of the sun, degrees."""
     index = pd.DatetimeIndex(pd.to_datetime(np.asarray(t, dtype=np.int64), unit="s", utc=True))
-    position = pvlib.solarposition.ephemeris(index, location.latitude, location.longitude)
+    with warnings.catch_warnings():
+        # pvlib still reads the deprecated ``dayofyear``; its answer is unaffected.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        position = pvlib.solarposition.ephemeris(index, location.latitude, location.longitude)
     return (
         position["apparent_zenith"].to_numpy(dtype=np.float64),
         position["azimuth"].to_numpy(dtype=np.float64),
