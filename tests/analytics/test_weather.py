@@ -20,14 +20,13 @@ def _openmeteo(lake: Path, issued: datetime) -> None:
                   [Record(issued, fixture("openmeteo/forecast_berlin_24h.json"))])
 
 
-def _owm(lake: Path, issued: datetime, dt: int, temp_k: float) -> None:
+def _owm(lake: Path, issued: datetime, dt: int, temp: float, token: str = "a1") -> None:
     payload = copy.deepcopy(fixture("owm/onecall_docs_example.json"))
     payload["current"]["dt"] = dt
-    payload["current"]["temp"] = temp_k
+    payload["current"]["temp"] = temp
     payload["hourly"] = []
-    # No units parameter: One Call answers in kelvin.
-    url = "https://api.openweathermap.org/data/3.0/onecall?lat=33.44&lon=-94.04"
-    write_segment(lake, "owm", "33.44_-94.04", "onecall", [Record(issued, payload, url=url)])
+    url = "https://api.openweathermap.org/data/3.0/onecall?lat=33.44&lon=-94.04&units=metric"
+    write_segment(lake, "owm", "33.44_-94.04", "onecall", [Record(issued, payload, url=url)], token=token)
 
 
 def test_open_meteo_local_times_become_utc(lake: Path, tmp_path: Path) -> None:
@@ -53,8 +52,8 @@ def test_three_apis_side_by_side(lake: Path, tmp_path: Path) -> None:
     # MET Norway's compact answer, updated 12:41 for 13:00 and 14:00 (17.5 and 17.1 °C).
     write_segment(lake, "metno", "59.9139_10.7522", "compact",
                   [Record(datetime(2024, 9, 19, 12, 50, tzinfo=UTC), fixture("metno/compact_docs_excerpt.json"))])
-    # OWM observed 292.55 K = 19.4 °C at 13:18.
-    _owm(lake, datetime(2024, 9, 19, 13, 20, tzinfo=UTC), int(HOUR.timestamp()) + 18 * 60, 292.55)
+    # OWM observed 19.4 °C at 13:18 (the docs' 292.55 K in the metric units we ask for).
+    _owm(lake, datetime(2024, 9, 19, 13, 20, tzinfo=UTC), int(HOUR.timestamp()) + 18 * 60, 19.4)
     db = tmp_path / "db.duckdb"
     make_lakehouse(lake, db).build()
     row = one_row(db, "SELECT * FROM weather_combined WHERE timestamp = TIMESTAMPTZ '2024-09-19 13:00:00+00'")
@@ -99,3 +98,11 @@ def test_weather_features(lake: Path, tmp_path: Path) -> None:
         "FROM features_weather_hourly WHERE timestamp = TIMESTAMPTZ '2021-11-24 11:00:00+00'",
     )
     assert rows == [(12, round(18 - 7.3, 6), 0.0)]
+
+
+def test_kelvin_that_slipped_through_is_dropped(lake: Path, tmp_path: Path) -> None:
+    """An answer in kelvin despite units=metric: the value is not a temperature in °C."""
+    _owm(lake, datetime(2024, 9, 19, 13, 20, tzinfo=UTC), int(HOUR.timestamp()), 292.55)
+    db = tmp_path / "db.duckdb"
+    make_lakehouse(lake, db).build()
+    assert query(db, "SELECT temperature_c, cloud_cover FROM stg_owm_onecall") == [(None, 53.0)]

@@ -7,7 +7,8 @@ SELECT
     step."time" AS ts,
     coalesce(updated_at, fetched_at) AS issued_at,
     fetched_at,
-    step."data".instant.details.air_temperature AS temperature_c,
+    CASE WHEN step."data".instant.details.air_temperature < 100
+        THEN step."data".instant.details.air_temperature END AS temperature_c,
     CAST(NULL AS DOUBLE) AS solar_radiation,
     CAST(NULL AS DOUBLE) AS direct_radiation,
     CAST(NULL AS DOUBLE) AS diffuse_radiation,

@@ -1,18 +1,21 @@
 -- Open-Meteo /v1/forecast: the hourly series (past_days included), one row per hour.
 -- stream: weather/openmeteo/forecast
--- payload: STRUCT(latitude DOUBLE, longitude DOUBLE, utc_offset_seconds INTEGER, hourly STRUCT("time" VARCHAR[], temperature_2m DOUBLE[], shortwave_radiation DOUBLE[], direct_radiation DOUBLE[], diffuse_radiation DOUBLE[], cloud_cover DOUBLE[], cloudcover DOUBLE[]), hourly_units STRUCT(temperature_2m VARCHAR))
--- Hourly times are local wall-clock times of the requested time zone: subtract
--- utc_offset_seconds to get UTC. The answer has no issue time, so it is the fetch time.
+-- payload: STRUCT(latitude DOUBLE, longitude DOUBLE, utc_offset_seconds INTEGER, hourly STRUCT("time" VARCHAR[], temperature_2m DOUBLE[], shortwave_radiation DOUBLE[], direct_radiation DOUBLE[], diffuse_radiation DOUBLE[], cloud_cover DOUBLE[]), hourly_units STRUCT(temperature_2m VARCHAR, shortwave_radiation VARCHAR, direct_radiation VARCHAR, diffuse_radiation VARCHAR, cloud_cover VARCHAR))
+-- As openmeteo.parse_forecast: hourly times are local wall-clock times of the requested
+-- time zone (subtract utc_offset_seconds for UTC); an answer in other units than °C,
+-- W/m² and % is refused; irradiance below zero (model noise at night) is 0; a
+-- "temperature" of 100 °C or more is kelvin that slipped through and is dropped. The
+-- answer has no issue time, so it is the fetch time.
 SELECT
     device_id,
     CAST(strptime(t, '%Y-%m-%dT%H:%M') AS TIMESTAMP) AT TIME ZONE 'UTC'
         - to_seconds(coalesce(utc_offset, 0)) AS ts,
     fetched_at AS issued_at,
     fetched_at,
-    CASE WHEN temp_unit = '°F' THEN (temperature - 32) * 5 / 9 ELSE temperature END AS temperature_c,
-    ghi AS solar_radiation,
-    direct AS direct_radiation,
-    diffuse AS diffuse_radiation,
+    CASE WHEN temperature < 100 THEN temperature END AS temperature_c,
+    greatest(ghi, 0) AS solar_radiation,
+    greatest(direct, 0) AS direct_radiation,
+    greatest(diffuse, 0) AS diffuse_radiation,
     cloud AS cloud_cover,
     latitude,
     longitude,
@@ -22,7 +25,6 @@ FROM (
         device_id,
         fetched_at,
         payload.utc_offset_seconds AS utc_offset,
-        payload.hourly_units.temperature_2m AS temp_unit,
         payload.latitude AS latitude,
         payload.longitude AS longitude,
         unnest(payload.hourly."time") AS t,
@@ -30,9 +32,15 @@ FROM (
         unnest(payload.hourly.shortwave_radiation) AS ghi,
         unnest(payload.hourly.direct_radiation) AS direct,
         unnest(payload.hourly.diffuse_radiation) AS diffuse,
-        unnest(coalesce(payload.hourly.cloud_cover, payload.hourly.cloudcover)) AS cloud,
+        unnest(payload.hourly.cloud_cover) AS cloud,
         filename AS _source_file
     FROM {{ bronze }}
-    WHERE http_status = 200 AND payload IS NOT NULL
+    WHERE http_status = 200
+        AND payload IS NOT NULL
+        AND coalesce(payload.hourly_units.temperature_2m, '°C') = '°C'
+        AND coalesce(payload.hourly_units.shortwave_radiation, 'W/m²') = 'W/m²'
+        AND coalesce(payload.hourly_units.direct_radiation, 'W/m²') = 'W/m²'
+        AND coalesce(payload.hourly_units.diffuse_radiation, 'W/m²') = 'W/m²'
+        AND coalesce(payload.hourly_units.cloud_cover, '%') = '%'
 ) AS hours
 WHERE t IS NOT NULL

@@ -1,5 +1,7 @@
 -- OpenWeatherMap current weather (/data/2.5/weather): one observation per answer.
 -- stream: weather/owm/current
+-- As openweathermap.parse_current: metric units asked for, so °C; 100 or more is
+-- kelvin that slipped through and is dropped.
 -- payload: STRUCT(dt BIGINT, coord STRUCT(lat DOUBLE, lon DOUBLE), main STRUCT(temp DOUBLE), clouds STRUCT("all" DOUBLE))
 SELECT
     device_id,
@@ -7,11 +9,7 @@ SELECT
     fetched_at AS issued_at,
     fetched_at,
     TRUE AS is_observation,
-    CASE
-        WHEN url LIKE '%units=metric%' THEN payload.main.temp
-        WHEN url LIKE '%units=imperial%' THEN (payload.main.temp - 32) * 5 / 9
-        ELSE payload.main.temp - 273.15
-    END AS temperature_c,
+    CASE WHEN payload.main.temp < 100 THEN payload.main.temp END AS temperature_c,
     payload.clouds."all" AS cloud_cover,
     payload.coord.lat AS latitude,
     payload.coord.lon AS longitude,

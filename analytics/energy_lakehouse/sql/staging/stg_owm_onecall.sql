@@ -1,32 +1,27 @@
 -- OpenWeatherMap One Call 3.0: the current observation and the hourly forecast.
 -- stream: weather/owm/onecall
 -- payload: STRUCT(lat DOUBLE, lon DOUBLE, "current" STRUCT(dt BIGINT, temp DOUBLE, clouds DOUBLE), hourly STRUCT(dt BIGINT, temp DOUBLE, clouds DOUBLE)[])
--- Temperatures come in the unit the request asked for: units=metric is °C,
--- units=imperial °F, and no units parameter is kelvin (the API's default).
+-- As openweathermap.parse_onecall: the client asks for units=metric, so temperatures
+-- are °C; a value of 100 or more is kelvin that slipped through and is dropped.
 WITH answers AS (
     SELECT
         device_id,
         fetched_at,
-        CASE
-            WHEN url LIKE '%units=metric%' THEN 'C'
-            WHEN url LIKE '%units=imperial%' THEN 'F'
-            ELSE 'K'
-        END AS unit,
         payload,
         filename AS _source_file
     FROM {{ bronze }}
     WHERE http_status = 200 AND payload IS NOT NULL
 ),
 points AS (
-    SELECT device_id, fetched_at, unit, payload.lat AS latitude, payload.lon AS longitude,
+    SELECT device_id, fetched_at, payload.lat AS latitude, payload.lon AS longitude,
         TRUE AS is_observation, payload."current".dt AS dt, payload."current".temp AS temp,
         payload."current".clouds AS clouds, _source_file
     FROM answers
     WHERE payload."current".dt IS NOT NULL
     UNION ALL
-    SELECT device_id, fetched_at, unit, latitude, longitude, FALSE, h.dt, h.temp, h.clouds, _source_file
+    SELECT device_id, fetched_at, latitude, longitude, FALSE, h.dt, h.temp, h.clouds, _source_file
     FROM (
-        SELECT device_id, fetched_at, unit, payload.lat AS latitude, payload.lon AS longitude,
+        SELECT device_id, fetched_at, payload.lat AS latitude, payload.lon AS longitude,
             unnest(payload.hourly) AS h, _source_file
         FROM answers
     ) AS hourly
@@ -37,7 +32,7 @@ SELECT
     fetched_at AS issued_at,
     fetched_at,
     is_observation,
-    CASE unit WHEN 'K' THEN temp - 273.15 WHEN 'F' THEN (temp - 32) * 5 / 9 ELSE temp END AS temperature_c,
+    CASE WHEN temp < 100 THEN temp END AS temperature_c,
     clouds AS cloud_cover,
     latitude,
     longitude,
