@@ -156,7 +156,9 @@ class House:
     def faults(self, start_s: float, end_s: float) -> list[Fault]:
         """Faults touching [start_s, end_s), stuck sensors with the value they froze at."""
         if self._explicit_faults is not None:
-            chosen = overlapping(self._explicit_faults, start_s, end_s)
+            chosen = sorted(
+                overlapping(self._explicit_faults, start_s, end_s), key=lambda f: (f.start, f.kind)
+            )
         else:
             chosen = seeded_faults(self.seed, start_s, end_s, self.config.location.longitude)
         return [self._with_stuck_value(fault) for fault in chosen]
