@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -28,10 +28,8 @@ from .api.errors import (
 from .api.models import FetchResult, RawAnswer
 from .const import DOMAIN, LOGGER, MAX_BACKOFF
 from .lake.record import BronzeRecord
+from .lake.writer import BronzeWriter
 from .sources import SourceSpec
-
-if TYPE_CHECKING:
-    from .lake.writer import BronzeWriter
 
 
 @runtime_checkable
@@ -43,7 +41,10 @@ class CapturingClient(Protocol):
 
 
 def expires_in(answers: Iterable[RawAnswer], now: datetime) -> timedelta | None:
-    """How long the latest ``Expires`` header among ``answers`` asks us to wait."""
+    """Return how long the latest ``Expires`` header among ``answers`` asks us to wait.
+
+    Unreadable values (``Expires: 0`` is common) and dates without a zone count as absent.
+    """
     waits = []
     for raw in answers:
         value = raw.headers.get("expires")
@@ -175,7 +176,7 @@ class SourceCoordinator[ReadingT](DataUpdateCoordinator[ReadingT | None]):
         """Double the wait after each failure, up to an hour, and honour Retry-After.
 
         The wait is set on the coordinator itself, which works the same on every Home
-        Assistant version (``UpdateFailed(retry_after=)`` only exists from 2025.10).
+        Assistant version (``UpdateFailed(retry_after=)`` does not exist in 2025.4).
         """
         self.failures += 1
         ceiling = max(MAX_BACKOFF, self.base_interval)

@@ -179,6 +179,8 @@ def build_client(
     token: TokenGetter | None = None,
 ) -> SourceClient[Any]:
     """Build the client of ``vendor`` from its settings in the config entry."""
+    if vendor not in SOURCES:
+        raise ValueError(f"unknown source vendor {vendor!r}")
     budget = budget_for(budgets, vendor, budget_key(vendor, conf))
     base: dict[str, Any] = {}
     if conf.get(CONF_BASE_URL):
@@ -201,6 +203,5 @@ def build_client(
         return OpenWeatherMapClient(
             session, conf[CONF_API_KEY], latitude, longitude, budget=budget, **base
         )
-    if vendor == METNO:
-        return MetNorwayClient(session, latitude, longitude, user_agent=user_agent, **base)
-    raise ValueError(f"unknown source vendor {vendor!r}")
+    # The one vendor left in SOURCES.
+    return MetNorwayClient(session, latitude, longitude, user_agent=user_agent, **base)

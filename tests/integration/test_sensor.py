@@ -125,7 +125,9 @@ async def test_weather_states_and_mean(
     """Open-Meteo's current temperature, MET's hour that has begun, and their mean."""
     mock_openmeteo(aioclient_mock)
     mock_metno(aioclient_mock)
-    entry = make_entry(hass, lake, {"openmeteo": OPENMETEO_CONF, "metno": METNO_CONF})
+    # An explicit API URL (the advanced field the house simulator uses) is honoured.
+    openmeteo = {**OPENMETEO_CONF, "base_url": "https://api.open-meteo.com/v1"}
+    entry = make_entry(hass, lake, {"openmeteo": openmeteo, "metno": METNO_CONF})
     await setup(hass, entry)
 
     forecast = fixture_json("openmeteo/forecast_berlin_2021_radiation_EXCERPT.json")
@@ -277,7 +279,9 @@ async def test_counters_survive_a_restart(
     check(hass, "sensor.symo_pv_energy", STATE_UNAVAILABLE)
 
 
-def mock_solaredge(aioclient_mock: AiohttpClientMocker, updated: str | None = None) -> None:
+def mock_solaredge(
+    aioclient_mock: AiohttpClientMocker, updated: str | None = None, power_flow_status: int = 200
+) -> None:
     """A SolarEdge site whose power flow (in W) has grid and battery, but no meter counters.
 
     ``updated`` replaces the overview's ``lastUpdateTime`` (a derived variant).
@@ -286,9 +290,14 @@ def mock_solaredge(aioclient_mock: AiohttpClientMocker, updated: str | None = No
     if updated is not None:
         overview["overview"]["lastUpdateTime"] = updated
     aioclient_mock.get(f"{SOLAREDGE_URL}/overview", text=json.dumps(overview), headers=JSON)
+    aioclient_mock.get(
+        f"{SOLAREDGE_URL}/currentPowerFlow",
+        text=fixture_text("solaredge/power_flow_ha_synthetic_w.json"),
+        headers=JSON,
+        status=power_flow_status,
+    )
     for path, name in (
         ("details", "solaredge/details_hooper_st.json"),
-        ("currentPowerFlow", "solaredge/power_flow_ha_synthetic_w.json"),
         ("energyDetails", "solaredge/energy_details_ha_synthetic_day.json"),
     ):
         aioclient_mock.get(f"{SOLAREDGE_URL}/{path}", text=fixture_text(name), headers=JSON)
@@ -346,6 +355,25 @@ async def test_power_only_source_is_integrated_and_survives_a_restart(
     check(hass, "sensor.hooper_st_grid_import_energy", "1062.5")
     check(hass, "sensor.hooper_st_grid_export_energy", "0.0")
     check(hass, "sensor.hooper_st_requests_left_today", "295")
+    # The site has not updated: the same sample is not counted twice.
+    await tick(hass, freezer, 15 * 60)
+    check(hass, "sensor.hooper_st_grid_import_energy", "1062.5")
+    # Two hours without data (derived: a later update time): the gap is not bridged.
+    aioclient_mock.clear_requests()
+    mock_solaredge(aioclient_mock, updated="2025-01-01 14:30:00")
+    await tick(hass, freezer, 15 * 60)
+    check(hass, "sensor.hooper_st_grid_import_energy", "1062.5")
+    # The power flow fails: the poll fails and the total waits, unavailable.
+    aioclient_mock.clear_requests()
+    mock_solaredge(aioclient_mock, updated="2025-01-01 14:45:00", power_flow_status=500)
+    await tick(hass, freezer, 15 * 60)
+    check(hass, "sensor.hooper_st_grid_import_energy", STATE_UNAVAILABLE)
+    # Back at 15:00: 30 min after the 14:30 sample, within three intervals, so the one
+    # failed poll is bridged with the last power: 250 W for 30 min, 125 Wh.
+    aioclient_mock.clear_requests()
+    mock_solaredge(aioclient_mock, updated="2025-01-01 15:00:00")
+    await tick(hass, freezer, 30 * 60)
+    check(hass, "sensor.hooper_st_grid_import_energy", "1187.5")
 
 
 async def test_bronze_receives_every_raw_answer(
@@ -407,3 +435,22 @@ async def test_bronze_receives_every_raw_answer(
     assert weather[0]["payload"] == fixture_json(
         "openmeteo/forecast_berlin_2021_radiation_EXCERPT.json"
     )
+
+
+async def test_inverter_asleep_at_start_adds_its_sensors_in_the_morning(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    lake: Path,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Set up at night, a new inverter's sensors appear once it first reports them."""
+    mock_fronius(aioclient_mock, powerflow="fronius/igplus_powerflow_night.json")
+    entry = make_entry(hass, lake, {"fronius": FRONIUS_CONF})
+    await setup(hass, entry)
+    assert hass.states.get("sensor.symo_pv_power") is None
+    assert hass.states.get("sensor.symo_pv_energy") is None
+    aioclient_mock.clear_requests()
+    mock_fronius(aioclient_mock)
+    await tick(hass, freezer, 10)
+    check(hass, "sensor.symo_pv_power", "1111.0")
+    check(hass, "sensor.symo_pv_energy", "44188.0")

@@ -1,0 +1,155 @@
+"""Diagnostics, system health and the lake's repair issues."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+import shutil
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import get_system_health_info
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.home_energy_lake.api.models import RawAnswer
+from custom_components.home_energy_lake.const import DOMAIN
+from custom_components.home_energy_lake.coordinator import expires_in
+
+from .conftest import (
+    FRONIUS_CONF,
+    OPENMETEO_CONF,
+    OWM_ID,
+    make_entry,
+    mock_fronius,
+    mock_owm,
+)
+from .test_sensor import setup, tick
+
+
+async def test_diagnostics_redact_secrets_and_location(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    lake: Path,
+) -> None:
+    """Keys, hosts and coordinates never leave in a diagnostics download."""
+    mock_fronius(aioclient_mock)
+    mock_owm(aioclient_mock)
+    owm = {"api_key": "secret-owm-key", "device_id": OWM_ID, "identity": {}}
+    entry = make_entry(hass, lake, {"fronius": FRONIUS_CONF, "owm": owm})
+    await setup(hass, entry)
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    text = str(diagnostics)
+    assert "secret-owm-key" not in text
+    assert "192.168.1.20" not in text
+    assert "52.5244" not in text
+    assert "13.4105" not in text
+    data = diagnostics["entry"]["data"]
+    assert data["latitude"] == "**REDACTED**"
+    assert data["sources"]["owm"]["api_key"] == "**REDACTED**"
+    assert data["sources"]["fronius"]["host"] == "**REDACTED**"
+    fronius = diagnostics["sources"]["fronius"]
+    assert fronius["last_update_success"] is True
+    assert fronius["reading"]["pv_power"] == 1111.0
+    assert fronius["update_interval_seconds"] == 10.0
+    assert diagnostics["sources"]["owm"]["quota_left"] == 999
+    assert diagnostics["lake"]["store"] == f"local folder {lake}"
+    assert diagnostics["lake"]["status"]["spool_full"] is False
+
+
+async def test_system_health(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path
+) -> None:
+    """One line per source and the lake's backlog."""
+    assert await async_setup_component(hass, "system_health", {})
+    mock_fronius(aioclient_mock)
+    aioclient_mock.get("https://api.open-meteo.com/v1/forecast", status=502)
+    entry = make_entry(hass, lake, {"fronius": FRONIUS_CONF, "openmeteo": OPENMETEO_CONF})
+    await setup(hass, entry)
+    info = await get_system_health_info(hass, DOMAIN)
+    assert info["fronius"] == "ok"
+    assert info["openmeteo"].startswith("failing: Reading Open-Meteo failed")
+    assert info["lake"] == f"local folder {lake}"
+    assert info["lake_backlog"] == "0 segments, 0 bytes"
+    assert info["lake_error"] == "none"
+
+
+async def test_store_unreachable_for_an_hour_raises_an_issue(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    lake: Path,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Uploads failing for an hour become a repair issue, which goes once they work."""
+    mock_fronius(aioclient_mock)
+    entry = make_entry(hass, lake, {"fronius": FRONIUS_CONF})
+    await setup(hass, entry)
+    writer = entry.runtime_data.writer
+    issue = f"store_unreachable_{entry.entry_id}"
+
+    await hass.async_add_executor_job(shutil.rmtree, lake)  # the share is gone
+    await writer.async_flush(seal=True)
+    await hass.async_block_till_done()
+    assert writer.status.upload_error is not None
+    assert issue_registry.async_get_issue(DOMAIN, issue) is None  # not yet: it may pass
+    await tick(hass, freezer, 30 * 60)
+    assert issue_registry.async_get_issue(DOMAIN, issue) is None
+    await tick(hass, freezer, 35 * 60)
+    found = issue_registry.async_get_issue(DOMAIN, issue)
+    assert found is not None
+    assert found.translation_key == "store_unreachable"
+    assert found.translation_placeholders["title"] == "Home"
+
+    await hass.async_add_executor_job(lake.mkdir)
+    await writer.async_flush(seal=True)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue) is None
+
+
+async def test_spool_full_raises_an_issue(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    lake: Path,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Answers refused by a full spool are reported, not dropped silently."""
+    mock_fronius(aioclient_mock)
+    entry = make_entry(hass, lake, {"fronius": FRONIUS_CONF}, options={"spool_max_mb": 16})
+    await setup(hass, entry)
+    coordinator = entry.runtime_data.coordinators["fronius"]
+    body = b"x" * (1 << 20)
+    for _ in range(20):
+        coordinator.ship(
+            RawAnswer("archive", "http://192.168.1.20/x", 200, datetime.now(UTC), body)
+        )
+    await hass.async_block_till_done()
+    writer = entry.runtime_data.writer
+    assert writer.status.spool_full
+    found = issue_registry.async_get_issue(DOMAIN, f"spool_full_{entry.entry_id}")
+    assert found is not None
+    assert int(found.translation_placeholders["refused"]) >= 4
+    assert hass.states.get("sensor.home_lake_spool").state == "full"
+
+
+def test_expires_header_parsing() -> None:
+    """Only a readable, zoned Expires date sets a wait."""
+    now = datetime(2026, 10, 5, 5, 30, tzinfo=UTC)
+
+    def answer(expires: str) -> RawAnswer:
+        return RawAnswer("compact", "u", 200, now, b"{}", headers={"expires": expires})
+
+    assert expires_in([answer("0")], now) is None
+    assert expires_in([answer("Mon, 05 Oct 2026 06:00:00")], now) is None
+    assert expires_in([RawAnswer("compact", "u", 304, now, b"")], now) is None
+    later = answer("Mon, 05 Oct 2026 06:00:00 GMT")
+    assert expires_in([answer("Mon, 05 Oct 2026 05:40:00 GMT"), later], now) == timedelta(
+        minutes=30
+    )
