@@ -169,8 +169,8 @@ def _print_status(status: dict[str, Any]) -> None:
             f"{last[2]} segments, {last[3]} records, {last[4]} corrupt, "
             f"window {last[5]} .. {last[6]}, time zone {last[7]}"
         )
-    for path, error in status["corrupt"]:
-        print(f"corrupt: {path}: {error}")
+    for path, state, error in status["problems"]:
+        print(f"{state}: {path}: {error}")
     print("tables:")
     for name, rows in status["tables"].items():
         print(f"  {name:32} {rows:>12,}")
@@ -193,8 +193,11 @@ def run(argv: Sequence[str] | None = None) -> int:
             print(
                 f"{report.listed} segments listed, {report.read} read "
                 f"({report.records} records), {report.unsupported} not modelled, "
-                f"{len(report.corrupt)} corrupt; {window}; {report.seconds:.2f} s"
+                f"{len(report.partial)} partly read, {len(report.corrupt)} corrupt; "
+                f"{window}; {report.seconds:.2f} s"
             )
+            for path, error in report.partial:
+                print(f"read part of segment {path}: {error}", file=sys.stderr)
             for path, error in report.corrupt:
                 print(f"skipped corrupt segment {path}: {error}", file=sys.stderr)
         elif args.command == "status":

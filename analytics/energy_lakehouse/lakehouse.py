@@ -73,6 +73,9 @@ class BuildReport:
     records: int = 0
     unsupported: int = 0
     corrupt: list[tuple[str, str]] = field(default_factory=list)
+    """Segments that could not be read at all (path, DuckDB's message)."""
+    partial: list[tuple[str, str]] = field(default_factory=list)
+    """Segments read only in part: records that did not fit their types were skipped."""
     window: Window | None = None
     seconds: float = 0.0
 
@@ -148,6 +151,7 @@ class Lakehouse:
         self.models = load_models()
         self.progress = progress
         self._staging = {_stream_key(m.stream): m for m in self.models if m.stream}
+        self._status_override: dict[str, tuple[str, str]] = {}
 
     # -- build ------------------------------------------------------------------------
 
@@ -288,15 +292,38 @@ class Lakehouse:
             ) from err
         except _UNREADABLE as err:
             if len(chunk) == 1:
-                message = str(err).splitlines()[0]
-                report.corrupt.append((chunk[0].path, message))
-                self._record(con, chunk[0], "corrupt", None, message)
+                yield from self._read_leniently(con, model, chunk[0], str(err), report)
                 return
             middle = len(chunk) // 2
             yield from self._read_chunk(con, model, chunk[:middle], report)
             yield from self._read_chunk(con, model, chunk[middle:], report)
             return
         yield chunk
+
+    def _read_leniently(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        model: Model,
+        segment: Segment,
+        strict_error: str,
+        report: BuildReport,
+    ) -> Iterator[Sequence[Segment]]:
+        """Read one failing segment record by record; a torn gzip stays unreadable."""
+        assert model.stream is not None
+        relation = read_json_relation([self._absolute(segment)], model.stream, lenient=True)
+        message = strict_error.splitlines()[0]
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _batch AS {self._render(model, None, bronze=relation)}"
+            )
+        except _UNREADABLE as err:
+            message = str(err).splitlines()[0]
+            report.corrupt.append((segment.path, message))
+            self._record(con, segment, "corrupt", None, message)
+            return
+        report.partial.append((segment.path, message))
+        self._status_override[segment.path] = ("partial", message)
+        yield (segment,)
 
     def _commit_batch(
         self,
@@ -318,7 +345,8 @@ class Lakehouse:
                 "INSERT INTO _pending SELECT min(ts), max(ts) FROM _batch HAVING count(*) > 0"
             )
             for segment in chunk:
-                self._record(con, segment, "ok", counts.get(self._absolute(segment), 0), None)
+                status, error = self._status_override.pop(segment.path, ("ok", None))
+                self._record(con, segment, status, counts.get(self._absolute(segment), 0), error)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -328,14 +356,18 @@ class Lakehouse:
         report.read += len(chunk)
         report.records += sum(counts.values())
 
-    def _forget(self, con: duckdb.DuckDBPyConnection, model: Model, segments: Sequence[Segment]) -> None:
+    def _forget(
+        self, con: duckdb.DuckDBPyConnection, model: Model, segments: Sequence[Segment]
+    ) -> None:
         """Drop the rows of segments read before (they changed); their range is pending."""
         if not segments:
             return
         con.execute("CREATE OR REPLACE TEMP TABLE _paths (path VARCHAR)")
         con.executemany("INSERT INTO _paths VALUES (?)", [[self._absolute(s)] for s in segments])
         where = "_source_file IN (SELECT path FROM _paths)"
-        con.execute(f"INSERT INTO _pending SELECT min(ts), max(ts) FROM {model.name} WHERE {where} HAVING count(*) > 0")
+        con.execute(
+            f"INSERT INTO _pending SELECT min(ts), max(ts) FROM {model.name} WHERE {where} HAVING count(*) > 0"
+        )
         con.execute(f"DELETE FROM {model.name} WHERE {where}")
 
     def _record(
@@ -449,8 +481,9 @@ class Lakehouse:
             segments = dict(
                 con.execute("SELECT status, count(*) FROM _manifest GROUP BY status").fetchall()
             )
-            corrupt = con.execute(
-                "SELECT path, error FROM _manifest WHERE status = 'corrupt' ORDER BY path"
+            problems = con.execute(
+                "SELECT path, status, error FROM _manifest "
+                "WHERE status IN ('corrupt', 'partial') ORDER BY path"
             ).fetchall()
             last = con.execute(
                 "SELECT finished_at, full_refresh, segments_read, records, corrupt, window_start,"
@@ -458,7 +491,7 @@ class Lakehouse:
             ).fetchone()
         return {
             "segments": segments,
-            "corrupt": corrupt,
+            "problems": problems,
             "last_build": last,
             "tables": tables,
         }

@@ -41,7 +41,10 @@ class Record:
 
 def envelope(vendor: str, device_id: str, endpoint: str, record: Record) -> bytes:
     """One Bronze line, made by the integration's own envelope encoder."""
-    body = b"" if record.payload is None else json.dumps(record.payload).encode("utf-8")
+    if isinstance(record.payload, bytes):
+        body = record.payload  # exactly as a device sent it
+    else:
+        body = b"" if record.payload is None else json.dumps(record.payload).encode("utf-8")
     bronze = BronzeRecord(
         source=SOURCE_OF[vendor],
         vendor=vendor,

@@ -49,8 +49,13 @@ def minutes(start: datetime, count: int, step_s: int = 60) -> list[datetime]:
 
 def write_solar(lake: Path) -> None:
     """The power flow and meter segments of the day."""
-    morning = [fronius_powerflow(t, pv=3600, grid=-1200, battery=-1800, soc=40) for t in minutes(MORNING, 11)]
-    evening = [fronius_powerflow(t, pv=None, grid=1440, battery=360, soc=80) for t in minutes(EVENING, 6)]
+    morning = [
+        fronius_powerflow(t, pv=3600, grid=-1200, battery=-1800, soc=40)
+        for t in minutes(MORNING, 11)
+    ]
+    evening = [
+        fronius_powerflow(t, pv=None, grid=1440, battery=360, soc=80) for t in minutes(EVENING, 6)
+    ]
     write_segment(lake, "fronius", "inv1", "powerflow", morning, token="m")
     write_segment(lake, "fronius", "inv1", "powerflow", evening, token="e")
     meter = [
@@ -66,13 +71,29 @@ def write_solar(lake: Path) -> None:
 def write_heatpump(lake: Path) -> None:
     """The emonHP feed lists of the day."""
     morning = [
-        emoncms_feeds(t, elec=1320, heat=4800, flow=35, ret=30, outside=5,
-                      elec_kwh=1000 + 0.011 * i, heat_kwh=4000 + 0.040 * i)
+        emoncms_feeds(
+            t,
+            elec=1320,
+            heat=4800,
+            flow=35,
+            ret=30,
+            outside=5,
+            elec_kwh=1000 + 0.011 * i,
+            heat_kwh=4000 + 0.040 * i,
+        )
         for i, t in enumerate(minutes(MORNING, 21, 30))
     ]
     evening = [
-        emoncms_feeds(t, elec=2400, heat=4800, flow=45, ret=40, outside=-5,
-                      elec_kwh=1000.22 + 0.020 * i, heat_kwh=4000.8 + 0.040 * i)
+        emoncms_feeds(
+            t,
+            elec=2400,
+            heat=4800,
+            flow=45,
+            ret=40,
+            outside=-5,
+            elec_kwh=1000.22 + 0.020 * i,
+            heat_kwh=4000.8 + 0.040 * i,
+        )
         for i, t in enumerate(minutes(EVENING, 11, 30))
     ]
     write_segment(lake, "emoncms", "hp1", "feed_list", morning, token="m")

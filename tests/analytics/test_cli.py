@@ -21,11 +21,22 @@ def test_help_on_every_command(command: list[str], capsys: pytest.CaptureFixture
     assert "usage: energy-lakehouse" in capsys.readouterr().out
 
 
-def test_build_status_and_exports(lake: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_status_and_exports(
+    lake: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     s.write_solar(lake)
     s.write_heatpump(lake)
     db = tmp_path / "house.duckdb"
-    common = ["--db", str(db), "--timezone", "Europe/Berlin", "--memory-limit", "256MB", "--threads", "1"]
+    common = [
+        "--db",
+        str(db),
+        "--timezone",
+        "Europe/Berlin",
+        "--memory-limit",
+        "256MB",
+        "--threads",
+        "1",
+    ]
     assert run(["build", "--lake", str(lake), "--no-progress", *common]) == EXIT_OK
     assert "5 read" in capsys.readouterr().out
     assert run(["status", *common]) == EXIT_OK
@@ -51,16 +62,31 @@ def test_build_status_and_exports(lake: Path, tmp_path: Path, capsys: pytest.Cap
     assert DeltaTable(str(delta / "heatpump_cop_daily")).to_pyarrow_table().num_rows == 1
 
 
-def test_errors_have_distinct_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_errors_have_distinct_exit_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "x.duckdb"
     assert run(["build", "--lake", str(tmp_path / "missing"), "--db", str(db)]) == EXIT_LAKE
     assert "lake folder not found" in capsys.readouterr().err
     assert run(["status", "--db", str(tmp_path / "none.duckdb")]) == EXIT_DATABASE
     assert "run 'build' first" in capsys.readouterr().err
     (tmp_path / "lake").mkdir()
-    assert run(["build", "--lake", str(tmp_path / "lake"), "--db", str(db), "--memory-limit", "lots"]) == EXIT_DATABASE
+    assert (
+        run(["build", "--lake", str(tmp_path / "lake"), "--db", str(db), "--memory-limit", "lots"])
+        == EXIT_DATABASE
+    )
     with pytest.raises(SystemExit) as exit_info:
-        run(["build", "--lake", str(tmp_path / "lake"), "--db", str(db), "--timezone", "Mars/Olympus"])
+        run(
+            [
+                "build",
+                "--lake",
+                str(tmp_path / "lake"),
+                "--db",
+                str(db),
+                "--timezone",
+                "Mars/Olympus",
+            ]
+        )
     assert exit_info.value.code == EXIT_USAGE
     assert "unknown IANA time zone" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_info:

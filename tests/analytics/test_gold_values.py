@@ -113,7 +113,8 @@ def test_cop_hourly(built: Path) -> None:
 
 def test_cop_bins_and_heatmap(built: Path) -> None:
     outside = query(
-        built, "SELECT outside_bin_c, elec_wh, heat_wh, cop FROM heatpump_cop_by_outside_temp ORDER BY 1"
+        built,
+        "SELECT outside_bin_c, elec_wh, heat_wh, cop FROM heatpump_cop_by_outside_temp ORDER BY 1",
     )
     assert [(b, round(e, 6), round(q, 6), round(c, 6)) for b, e, q, c in outside] == [
         (-5.0, 200.0, 400.0, 2.0),

@@ -73,13 +73,29 @@ def test_late_day_is_recomputed_with_its_neighbour(lake: Path, tmp_path: Path) -
     # Counters carry the energy across midnight; the first day's last interval ends
     # in the next day's first answer, which arrives later.
     before = [
-        emoncms_feeds(start + timedelta(minutes=m), elec=1200, heat=3600, flow=35, ret=30,
-                      outside=2, elec_kwh=10 + 0.02 * m, heat_kwh=30 + 0.06 * m)
+        emoncms_feeds(
+            start + timedelta(minutes=m),
+            elec=1200,
+            heat=3600,
+            flow=35,
+            ret=30,
+            outside=2,
+            elec_kwh=10 + 0.02 * m,
+            heat_kwh=30 + 0.06 * m,
+        )
         for m in range(10)
     ]
     after = [
-        emoncms_feeds(start + timedelta(minutes=m), elec=1200, heat=3600, flow=35, ret=30,
-                      outside=2, elec_kwh=10 + 0.02 * m, heat_kwh=30 + 0.06 * m)
+        emoncms_feeds(
+            start + timedelta(minutes=m),
+            elec=1200,
+            heat=3600,
+            flow=35,
+            ret=30,
+            outside=2,
+            elec_kwh=10 + 0.02 * m,
+            heat_kwh=30 + 0.06 * m,
+        )
         for m in range(10, 20)
     ]
     write_segment(lake, "emoncms", "hp1", "feed_list", after, token="b")
@@ -87,7 +103,9 @@ def test_late_day_is_recomputed_with_its_neighbour(lake: Path, tmp_path: Path) -
     write_segment(lake, "emoncms", "hp1", "feed_list", before, token="a")
     report = house.build()
     assert report.read == 1
-    days = query(db, "SELECT local_date::VARCHAR, round(elec_wh, 6) FROM heatpump_cop_daily ORDER BY 1")
+    days = query(
+        db, "SELECT local_date::VARCHAR, round(elec_wh, 6) FROM heatpump_cop_daily ORDER BY 1"
+    )
     # 12 Jan: 23:50-00:00, ten 1-minute steps of 20 Wh; 13 Jan: nine steps.
     assert days == [("2026-01-12", 200.0), ("2026-01-13", 180.0)]
 
@@ -105,12 +123,14 @@ def test_torn_segment_is_skipped_reported_and_retried_when_complete(
     db = tmp_path / "db.duckdb"
     house = make_lakehouse(lake, db)
     report = house.build()
-    assert sorted(path for path, _ in report.corrupt) == sorted(
-        p.relative_to(lake).as_posix() for p in (torn, broken_json)
-    )
-    assert report.read == 4
-    statuses = dict(query(db, "SELECT path, status FROM _manifest"))
-    assert statuses[torn.relative_to(lake).as_posix()] == "corrupt"
+    # The torn gzip cannot be read at all; the broken line is skipped, the file reported.
+    assert [path for path, _ in report.corrupt] == [torn.relative_to(lake).as_posix()]
+    assert "GZIP" in report.corrupt[0][1]
+    assert [path for path, _ in report.partial] == [broken_json.relative_to(lake).as_posix()]
+    assert report.read == 5
+    statuses = {p: (st, n) for p, st, n in query(db, "SELECT path, status, records FROM _manifest")}
+    assert statuses[torn.relative_to(lake).as_posix()] == ("corrupt", None)
+    assert statuses[broken_json.relative_to(lake).as_posix()] == ("partial", 0)
     # Everything else landed: the morning's solar energy is all there.
     day = one_row(db, "SELECT solar_produced_wh, grid_import_wh FROM daily_energy_balance")
     assert round(day["solar_produced_wh"], 6) == s.SOLAR_PRODUCED_WH
@@ -121,9 +141,10 @@ def test_torn_segment_is_skipped_reported_and_retried_when_complete(
     os.utime(torn, (1e9, 1e9))
     again = house.build()
     assert (again.read, again.corrupt) == (1, [])
-    assert dict(query(db, "SELECT path, status FROM _manifest"))[
-        torn.relative_to(lake).as_posix()
-    ] == "ok"
+    assert (
+        dict(query(db, "SELECT path, status FROM _manifest"))[torn.relative_to(lake).as_posix()]
+        == "ok"
+    )
 
 
 def test_changed_segment_replaces_its_rows(lake: Path, tmp_path: Path) -> None:
@@ -159,3 +180,16 @@ def test_unmodelled_streams_are_listed_not_read(lake: Path, tmp_path: Path) -> N
     write_segment(lake, "fronius", "inv1", "logger_info", [fronius_powerflow(at, pv=1, grid=0)])
     report = make_lakehouse(lake, tmp_path / "db.duckdb").build()
     assert (report.unsupported, report.read) == (1, 0)
+
+
+def test_records_that_do_not_fit_are_skipped_the_rest_kept(lake: Path, tmp_path: Path) -> None:
+    """One answer with a text where a number belongs: its segment is read in part."""
+    at = datetime(2026, 6, 10, 10, 0, tzinfo=UTC)
+    records = [fronius_powerflow(at + timedelta(minutes=m), pv=600, grid=0) for m in range(4)]
+    records[1].payload["Body"]["Data"]["Site"]["P_Grid"] = {"unexpected": "object"}
+    write_segment(lake, "fronius", "inv1", "powerflow", records)
+    db = tmp_path / "db.duckdb"
+    report = make_lakehouse(lake, db).build()
+    assert len(report.partial) == 1
+    assert report.corrupt == []
+    assert query(db, "SELECT count(*), count(grid_w) FROM stg_fronius_powerflow") == [(4, 3)]

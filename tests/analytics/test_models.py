@@ -65,7 +65,9 @@ def test_models_are_layered_one_per_table() -> None:
     }
 
 
-@pytest.mark.parametrize("model", [m for m in load_models() if m.layer != "staging"], ids=lambda m: m.name)
+@pytest.mark.parametrize(
+    "model", [m for m in load_models() if m.layer != "staging"], ids=lambda m: m.name
+)
 def test_spark_rendering_uses_no_duckdb_only_sql(model: Model) -> None:
     spark = render(model, _ctx("spark"))
     assert "{{" not in spark

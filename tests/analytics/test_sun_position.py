@@ -14,7 +14,11 @@ from .conftest import make_lakehouse, query
 
 def test_sun_position_matches_pvlib(lake: Path, tmp_path: Path) -> None:
     latitude, longitude = 52.52, 13.42
-    days = [datetime(2026, 3, 20, tzinfo=UTC), datetime(2026, 6, 21, tzinfo=UTC), datetime(2026, 12, 21, tzinfo=UTC)]
+    days = [
+        datetime(2026, 3, 20, tzinfo=UTC),
+        datetime(2026, 6, 21, tzinfo=UTC),
+        datetime(2026, 12, 21, tzinfo=UTC),
+    ]
     for n, day in enumerate(days):
         records = [fronius_powerflow(day + timedelta(hours=h), pv=0, grid=100) for h in range(24)]
         write_segment(lake, "fronius", "inv1", "powerflow", records, token=f"d{n}")

@@ -57,8 +57,16 @@ def test_counter_reset_never_gives_negative_energy(lake: Path, tmp_path: Path) -
     start = datetime(2026, 2, 3, 12, 0, tzinfo=UTC)
     counters = [100.000, 100.010, 100.020, 0.000, 0.010, 0.020]
     records = [
-        emoncms_feeds(start + timedelta(seconds=30 * i), elec=1200, heat=3600, flow=35, ret=30,
-                      outside=0, elec_kwh=kwh, heat_kwh=None)
+        emoncms_feeds(
+            start + timedelta(seconds=30 * i),
+            elec=1200,
+            heat=3600,
+            flow=35,
+            ret=30,
+            outside=0,
+            elec_kwh=kwh,
+            heat_kwh=None,
+        )
         for i, kwh in enumerate(counters)
     ]
     write_segment(lake, "emoncms", "hp1", "feed_list", records)
@@ -68,7 +76,9 @@ def test_counter_reset_never_gives_negative_energy(lake: Path, tmp_path: Path) -
     # 10 Wh per counter step; the step across the reset falls back to 1200 W x 30 s.
     assert [(round(e, 6), r, k) for e, r, k in rows] == [(50.0, True, 0.02)]
     assert query(db, "SELECT count(*) FROM heatpump_readings WHERE elec_wh < 0") == [(0,)]
-    daily = query(db, "SELECT round(elec_wh, 6), counter_reset, quality_flag FROM heatpump_cop_daily")
+    daily = query(
+        db, "SELECT round(elec_wh, 6), counter_reset, quality_flag FROM heatpump_cop_daily"
+    )
     assert daily == [(50.0, True, "low_coverage")]
 
 
@@ -98,7 +108,9 @@ def test_outliers_are_flagged_and_kept_out_of_energy(lake: Path, tmp_path: Path)
     write_segment(lake, "fronius", "inv1", "powerflow", records)
     db = tmp_path / "db.duckdb"
     make_lakehouse(lake, db, timezone="UTC").build()
-    row = query(db, "SELECT pv_watts, round(pv_wh, 6), outlier_samples, is_outlier FROM solar_readings")
+    row = query(
+        db, "SELECT pv_watts, round(pv_wh, 6), outlier_samples, is_outlier FROM solar_readings"
+    )
     # Three good intervals of 20 Wh; the 9 MW reading is counted, flagged, not averaged.
     assert row == [(1200.0, 60.0, 1, True)]
     assert query(db, "SELECT pv_w FROM stg_fronius_powerflow WHERE pv_w > 1e6") == [(9_000_000.0,)]

@@ -1,7 +1,10 @@
 -- emoncms feed/list.json: every feed with its latest value and time, pivoted into one
 -- heat-pump sample per answer by the emonHP feed names (heatpump_elec, ...).
 -- stream: heatpump/emoncms/feed_list
--- payload: STRUCT(id VARCHAR, "name" VARCHAR, unit VARCHAR, "time" DOUBLE, "value" DOUBLE)[]
+-- payload: JSON
+-- The payload is read as JSON and cast here: emoncms answers errors with HTTP 200 and
+-- an object ({"success": false, ...}) where a list is expected; TRY_CAST also turns a
+-- non-numeric value into NULL, as the parser's as_number does.
 -- As emoncms.parse_feed_list: of several feeds with one name the lowest id counts; a
 -- feed not updated in the hour before the fetch is stale and ignored; units follow
 -- each feed's own unit (empty: emonHP's W, kWh, °C); times above 1e11 are ms. The
@@ -19,9 +22,13 @@ WITH feeds AS (
         to_timestamp(CASE WHEN abs(feed."time") > 1e11 THEN feed."time" / 1000 ELSE feed."time" END)
             AS feed_time
     FROM (
-        SELECT device_id, fetched_at, unnest(payload) AS feed, filename AS _source_file
+        SELECT
+            device_id,
+            fetched_at,
+            unnest(TRY_CAST(payload AS STRUCT(id VARCHAR, "name" VARCHAR, unit VARCHAR, "time" DOUBLE, "value" DOUBLE)[])) AS feed,
+            filename AS _source_file
         FROM {{ bronze }}
-        WHERE http_status = 200 AND payload IS NOT NULL
+        WHERE http_status = 200 AND json_type(payload) = 'ARRAY'
     ) AS listed
     WHERE feed."name" IN (
         'heatpump_elec', 'heatpump_heat', 'heatpump_elec_kwh', 'heatpump_heat_kwh',

@@ -1,14 +1,14 @@
 -- MET Norway Locationforecast 2.0 compact: one row per time step of the series.
 -- stream: weather/metno/compact
 -- payload: STRUCT(geometry STRUCT(coordinates DOUBLE[]), properties STRUCT(meta STRUCT(updated_at TIMESTAMPTZ), timeseries STRUCT("time" TIMESTAMPTZ, "data" STRUCT(instant STRUCT(details STRUCT(air_temperature DOUBLE, cloud_area_fraction DOUBLE))))[]))
--- meta.updated_at is when the model run was published: the forecast's issue time.
+-- As metno.parse_compact: meta.updated_at is when the model run was published, the
+-- forecast's issue time; an answer with 100 °C or more (kelvin) is refused.
 SELECT
     device_id,
     step."time" AS ts,
     coalesce(updated_at, fetched_at) AS issued_at,
     fetched_at,
-    CASE WHEN step."data".instant.details.air_temperature < 100
-        THEN step."data".instant.details.air_temperature END AS temperature_c,
+    step."data".instant.details.air_temperature AS temperature_c,
     CAST(NULL AS DOUBLE) AS solar_radiation,
     CAST(NULL AS DOUBLE) AS direct_radiation,
     CAST(NULL AS DOUBLE) AS diffuse_radiation,
@@ -26,5 +26,9 @@ FROM (
         unnest(payload.properties.timeseries) AS step,
         filename AS _source_file
     FROM {{ bronze }}
-    WHERE http_status = 200 AND payload IS NOT NULL
+    WHERE http_status = 200
+        AND payload IS NOT NULL
+        AND NOT coalesce(list_bool_or(list_transform(
+            payload.properties.timeseries, lambda t: t."data".instant.details.air_temperature >= 100
+        )), FALSE)
 ) AS steps

@@ -3,8 +3,8 @@
 -- payload: STRUCT(latitude DOUBLE, longitude DOUBLE, utc_offset_seconds INTEGER, hourly STRUCT("time" VARCHAR[], temperature_2m DOUBLE[], shortwave_radiation DOUBLE[], direct_radiation DOUBLE[], diffuse_radiation DOUBLE[], cloud_cover DOUBLE[]), hourly_units STRUCT(temperature_2m VARCHAR, shortwave_radiation VARCHAR, direct_radiation VARCHAR, diffuse_radiation VARCHAR, cloud_cover VARCHAR))
 -- As openmeteo.parse_forecast: hourly times are local wall-clock times of the requested
 -- time zone (subtract utc_offset_seconds for UTC); an answer in other units than °C,
--- W/m² and % is refused; irradiance below zero (model noise at night) is 0; a
--- "temperature" of 100 °C or more is kelvin that slipped through and is dropped. The
+-- W/m² and % is refused, and so is one with a "temperature" of 100 °C or more (kelvin
+-- that slipped through); irradiance below zero (model noise at night) is 0. The
 -- answer has no issue time, so it is the fetch time.
 SELECT
     device_id,
@@ -12,10 +12,10 @@ SELECT
         - to_seconds(coalesce(utc_offset, 0)) AS ts,
     fetched_at AS issued_at,
     fetched_at,
-    CASE WHEN temperature < 100 THEN temperature END AS temperature_c,
-    greatest(ghi, 0) AS solar_radiation,
-    greatest(direct, 0) AS direct_radiation,
-    greatest(diffuse, 0) AS diffuse_radiation,
+    temperature AS temperature_c,
+    CASE WHEN ghi < 0 THEN 0 ELSE ghi END AS solar_radiation,
+    CASE WHEN direct < 0 THEN 0 ELSE direct END AS direct_radiation,
+    CASE WHEN diffuse < 0 THEN 0 ELSE diffuse END AS diffuse_radiation,
     cloud AS cloud_cover,
     latitude,
     longitude,
@@ -42,5 +42,6 @@ FROM (
         AND coalesce(payload.hourly_units.direct_radiation, 'W/m²') = 'W/m²'
         AND coalesce(payload.hourly_units.diffuse_radiation, 'W/m²') = 'W/m²'
         AND coalesce(payload.hourly_units.cloud_cover, '%') = '%'
+        AND NOT coalesce(list_bool_or(list_transform(payload.hourly.temperature_2m, lambda t: t >= 100)), FALSE)
 ) AS hours
 WHERE t IS NOT NULL

@@ -1,7 +1,7 @@
 -- OpenWeatherMap current weather (/data/2.5/weather): one observation per answer.
 -- stream: weather/owm/current
--- As openweathermap.parse_current: metric units asked for, so °C; 100 or more is
--- kelvin that slipped through and is dropped.
+-- As openweathermap.parse_current: metric units asked for, so °C; an answer of 100 or
+-- more is in kelvin after all and is refused.
 -- payload: STRUCT(dt BIGINT, coord STRUCT(lat DOUBLE, lon DOUBLE), main STRUCT(temp DOUBLE), clouds STRUCT("all" DOUBLE))
 SELECT
     device_id,
@@ -9,10 +9,13 @@ SELECT
     fetched_at AS issued_at,
     fetched_at,
     TRUE AS is_observation,
-    CASE WHEN payload.main.temp < 100 THEN payload.main.temp END AS temperature_c,
+    payload.main.temp AS temperature_c,
     payload.clouds."all" AS cloud_cover,
     payload.coord.lat AS latitude,
     payload.coord.lon AS longitude,
     filename AS _source_file
 FROM {{ bronze }}
-WHERE http_status = 200 AND payload IS NOT NULL AND payload.dt IS NOT NULL
+WHERE http_status = 200
+    AND payload IS NOT NULL
+    AND payload.dt IS NOT NULL
+    AND NOT coalesce(payload.main.temp >= 100, FALSE)

@@ -2,7 +2,7 @@
 -- stream: weather/owm/onecall
 -- payload: STRUCT(lat DOUBLE, lon DOUBLE, "current" STRUCT(dt BIGINT, temp DOUBLE, clouds DOUBLE), hourly STRUCT(dt BIGINT, temp DOUBLE, clouds DOUBLE)[])
 -- As openweathermap.parse_onecall: the client asks for units=metric, so temperatures
--- are °C; a value of 100 or more is kelvin that slipped through and is dropped.
+-- are °C; an answer with a value of 100 or more is in kelvin after all and is refused.
 WITH answers AS (
     SELECT
         device_id,
@@ -10,7 +10,10 @@ WITH answers AS (
         payload,
         filename AS _source_file
     FROM {{ bronze }}
-    WHERE http_status = 200 AND payload IS NOT NULL
+    WHERE http_status = 200
+        AND payload IS NOT NULL
+        AND NOT coalesce(payload."current".temp >= 100, FALSE)
+        AND NOT coalesce(list_bool_or(list_transform(payload.hourly, lambda h: h.temp >= 100)), FALSE)
 ),
 points AS (
     SELECT device_id, fetched_at, payload.lat AS latitude, payload.lon AS longitude,
@@ -32,7 +35,7 @@ SELECT
     fetched_at AS issued_at,
     fetched_at,
     is_observation,
-    CASE WHEN temp < 100 THEN temp END AS temperature_c,
+    temp AS temperature_c,
     clouds AS cloud_cover,
     latitude,
     longitude,
