@@ -23,7 +23,8 @@ def dispatch(
     stored = start_soc / 100.0 * usable
     power = np.zeros_like(surplus)
     soc = np.zeros_like(surplus)
-    for i, available in enumerate(surplus.tolist()):
+    values = [float(v) for v in surplus]
+    for i, available in enumerate(values):
         if available > 0.0:
             charge = min(available, battery.max_charge_w, (usable - stored) / (hours * one_way))
             stored += charge * hours * one_way

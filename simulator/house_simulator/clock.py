@@ -20,9 +20,9 @@ class SimClock:
         self.speed = speed
 
     def now(self) -> float:
-        """Simulated now, Unix seconds."""
+        """Return the simulated now, Unix seconds."""
         return self._sim_start + (time.time() - self._wall_start) * self.speed
 
     def now_datetime(self) -> datetime:
-        """Simulated now as an aware UTC datetime."""
+        """Return the simulated now as an aware UTC datetime."""
         return datetime.fromtimestamp(self.now(), tz=UTC)

@@ -63,7 +63,7 @@ class Fault:
         return (t >= self.start_s) & (t < self.end_s)
 
     def to_json(self) -> dict[str, Any]:
-        """The fault as one line of the ground-truth log."""
+        """Return the fault as one line of the ground-truth log."""
         return {
             "kind": self.kind,
             "start": _iso(self.start),
@@ -101,7 +101,7 @@ def _at(seconds: float) -> datetime:
 
 
 def _period_faults(seed: int, period: int, solar_noon_utc_h: float) -> list[Fault]:
-    """The faults the seed puts into one 28-day period."""
+    """Return the faults the seed puts into one 28-day period."""
     rng = day_rng(seed, "faults", period)
     first_day = period * PERIOD_DAYS
     faults: list[Fault] = []
@@ -150,7 +150,7 @@ def _period_faults(seed: int, period: int, solar_noon_utc_h: float) -> list[Faul
 
 
 def seeded_faults(seed: int, start_s: float, end_s: float, longitude: float) -> list[Fault]:
-    """The seed's faults overlapping [start_s, end_s), sorted by start."""
+    """Return the seed's faults overlapping [start_s, end_s), sorted by start."""
     solar_noon_utc_h = 12.0 - longitude / 15.0
     first = int(start_s // (PERIOD_DAYS * DAY_S)) - 1
     last = int(end_s // (PERIOD_DAYS * DAY_S)) + 1
@@ -164,7 +164,7 @@ def seeded_faults(seed: int, start_s: float, end_s: float, longitude: float) -> 
 
 
 def overlapping(faults: Sequence[Fault], start_s: float, end_s: float) -> list[Fault]:
-    """The faults of ``faults`` that touch [start_s, end_s)."""
+    """Return the faults of ``faults`` that touch [start_s, end_s)."""
     return [f for f in faults if f.end_s > start_s and f.start_s < end_s]
 
 

@@ -1,5 +1,7 @@
-"""What the three weather APIs say: the true weather seen through each API's biases and noise,
-and forecasts whose error grows with lead time, issued at each API's own cadence.
+"""What the three weather APIs say about the true weather.
+
+Each API sees the truth through its own bias and noise, and issues forecasts at its own
+cadence whose error grows with lead time.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import numpy as np
 import pvlib
 
 from .config import HouseConfig
-from .noise import FloatArray, smooth_noise
+from .noise import FloatArray, floats, smooth_noise
 from .weather import clear_sky_ghi, cloud_transmittance, sun_position, weather_at
 
 HOUR_S = 3600
@@ -45,8 +47,10 @@ PROFILES: dict[str, ApiProfile] = {
 
 @dataclass(frozen=True, slots=True)
 class HourlyWeather:
-    """Hourly values at hour starts ``t``; irradiance is the mean of the hour *before* ``t``,
-    as Open-Meteo reports it; the rest are instants.
+    """Hourly values at hour starts ``t``.
+
+    Irradiance is the mean of the hour *before* ``t``, as Open-Meteo reports it; the
+    rest are instants.
     """
 
     t: FloatArray
@@ -73,11 +77,11 @@ def issue_time(api: str, now_s: float) -> int:
 
 
 def _lead_sigma_temperature(lead_h: FloatArray) -> FloatArray:
-    return 0.35 + 0.9 * np.sqrt(np.clip(lead_h, 0.0, None) / 24.0)
+    return floats(0.35 + 0.9 * np.sqrt(np.clip(lead_h, 0.0, None) / 24.0))
 
 
 def _lead_sigma_cloud(lead_h: FloatArray) -> FloatArray:
-    return np.minimum(8.0 + 22.0 * np.sqrt(np.clip(lead_h, 0.0, None) / 48.0), 40.0)
+    return floats(np.minimum(8.0 + 22.0 * np.sqrt(np.clip(lead_h, 0.0, None) / 48.0), 40.0))
 
 
 class WeatherService:
@@ -104,7 +108,7 @@ class WeatherService:
         at_hour = weather_at(self.seed, hours, self.config.location)
 
         def mean(values: FloatArray) -> FloatArray:
-            return values.reshape(24, _SUBSTEPS).mean(axis=1)
+            return floats(values.reshape(24, _SUBSTEPS).mean(axis=1))
 
         direct = fine.dni * np.cos(np.radians(np.minimum(fine.zenith, 90.0)))
         cloud = at_hour.cloud_cover
@@ -145,7 +149,7 @@ class WeatherService:
         return result
 
     def truth(self, first_hour_s: int, count: int) -> HourlyWeather:
-        """True hourly weather for ``count`` hours from ``first_hour_s`` (an hour start)."""
+        """Return the true weather of ``count`` hours from the hour start ``first_hour_s``."""
         first_day = first_hour_s // DAY_S
         last_day = (first_hour_s + (count - 1) * HOUR_S) // DAY_S
         parts = [self._truth_day(day) for day in range(first_day, last_day + 1)]
@@ -224,7 +228,7 @@ class WeatherService:
         return ghi, dni, dhi, direct
 
     def current(self, api: str, now_s: float) -> dict[str, float]:
-        """The API's view of the weather right now: truth plus its bias and noise."""
+        """Return the API's view of the weather right now: truth plus its bias and noise."""
         t = np.array([float(now_s)])
         weather = weather_at(self.seed, t, self.config.location)
         profile = PROFILES[api]

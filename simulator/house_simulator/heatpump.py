@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import Building, HeatPump
-from .noise import FloatArray, smooth_noise
+from .noise import FloatArray, floats, smooth_noise
 
 KELVIN = 273.15
 WATER_HEAT_CAPACITY = 4180.0
@@ -53,7 +53,7 @@ def carnot_cop(flow: FloatArray, t_out: FloatArray) -> FloatArray:
     """Carnot COP with the usual offsets: condensing 2 K above flow, evaporating 6 K below air."""
     condensing = flow + 2.0 + KELVIN
     evaporating = t_out - 6.0 + KELVIN
-    return condensing / np.maximum(condensing - evaporating, 12.0)
+    return floats(condensing / np.maximum(condensing - evaporating, 12.0))
 
 
 def defrost_penalty(t_out: FloatArray) -> FloatArray:
@@ -67,12 +67,12 @@ def simulate_heat_pump(
     seed: int,
     t: FloatArray,
     t_out: FloatArray,
-    t_out_daily_mean: FloatArray,
+    *,
+    daily_mean: FloatArray,
     ghi: FloatArray,
     pump: HeatPump,
     building: Building,
     overconsumption: FloatArray,
-    *,
     felt_outside: FloatArray,
 ) -> HeatPumpOutput:
     """Run the heat pump over instants ``t``.
@@ -80,7 +80,7 @@ def simulate_heat_pump(
     ``overconsumption`` scales electricity (1 = healthy); ``felt_outside`` is the outside
     temperature as the building's thermal mass feels it, which drives the demand.
     """
-    demand = heat_demand(felt_outside, t_out_daily_mean, ghi, building)
+    demand = heat_demand(felt_outside, daily_mean, ghi, building)
     min_heat = pump.min_modulation * pump.nominal_heat_w
     # Below minimum modulation the compressor cycles: on at minimum output for a share of
     # each cycle so that the average matches the demand.

@@ -107,7 +107,7 @@ class HistoryReport:
 
 
 def _http_headers(t: float, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The headers the integration keeps from an answer of this server."""
+    """Return the headers the integration keeps from an answer of this server."""
     headers = {"content-type": JSON, "date": metno.http_date(t)}
     for name, value in (extra or {}).items():
         headers[name.lower()] = value
@@ -181,7 +181,7 @@ class _Recorder:
         return out
 
     def counts(self) -> dict[str, int]:
-        """Records per vendor/endpoint."""
+        """Count records per vendor/endpoint."""
         return {f"{key[1]}/{key[3]}": len(lines) for key, lines in self.lines.items()}
 
 
@@ -349,7 +349,9 @@ def _weather_day(
             endpoint="compact",
             fetched_at=fetched + timedelta(milliseconds=300),
             status=200 if fresh else 304,
-            body=metno.compact(service, config, t, lat, lon, None) if fresh else b"",
+            body=metno.compact(service, config, t, lat=lat, lon=lon, altitude=None)
+            if fresh
+            else b"",
             url=streams.metno_url,
             headers=_http_headers(t, metno.headers(t)),
         )

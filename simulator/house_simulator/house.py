@@ -25,7 +25,7 @@ from .config import HouseConfig
 from .faults import Fault, overlapping, seeded_faults
 from .heatpump import HeatPumpOutput, simulate_heat_pump
 from .load import household_load
-from .noise import FloatArray, hash_uniform
+from .noise import FloatArray, floats, hash_uniform
 from .pv import PvOutput, pv_output
 from .weather import Weather, cloud_cover, temperature, weather_at
 
@@ -50,7 +50,7 @@ _COUNTER_BASE_WH = {
 
 
 def day_index_of(t: float) -> int:
-    """The UTC day number (days since 1970-01-01) that contains instant ``t``."""
+    """Return the UTC day number (days since 1970-01-01) that contains instant ``t``."""
     return int(t // DAY_S)
 
 
@@ -68,10 +68,10 @@ class DayFrame:
     """Household load without the heat pump, W."""
     heat_pump: HeatPumpOutput
     battery_power: FloatArray
-    """W, + discharging into the house, − charging."""
+    """W, + discharging into the house, - charging."""
     battery_soc: FloatArray
     grid: FloatArray
-    """W, + import, − export."""
+    """W, + import, - export."""
     inverter_offline: FloatArray
     """1 where the inverter does not answer, else 0."""
     offline_error: FloatArray
@@ -92,7 +92,7 @@ class DayFrame:
         return {name: float(self.energy(name).sum()) for name in COUNTERS}
 
     def index_at(self, t: float) -> int:
-        """The sample that contains instant ``t``."""
+        """Return the sample that contains instant ``t``."""
         return int(np.clip((t - self.t[0]) // STEP_S, 0, SAMPLES_PER_DAY - 1))
 
 
@@ -172,7 +172,7 @@ class House:
         return replace(fault, params={**fault.params, "value": round(value, 1)})
 
     def _sensor_values(self, t: FloatArray) -> dict[str, FloatArray]:
-        """True heat-pump sensor readings at instants ``t`` (ignoring stuck faults)."""
+        """Return the true heat-pump sensor readings at instants ``t`` (ignoring stuck faults)."""
         weather = weather_at(self.seed, t, self.config.location)
         hp = self._heat_pump(t, weather, np.ones_like(t))
         return {
@@ -194,7 +194,7 @@ class House:
             idx = np.arange(len(grid))
             lo = np.maximum(idx - window + 1, 0)
             means = (cumulative[idx + 1] - cumulative[lo]) / (idx + 1 - lo)
-            return np.interp(t, grid, means)
+            return floats(np.interp(t, grid, means))
 
         return trailing(12), trailing(48)
 
@@ -206,11 +206,11 @@ class House:
             self.seed,
             t,
             weather.temperature,
-            mean_24h,
-            weather.ghi,
-            self.config.heat_pump,
-            self.config.building,
-            factor,
+            daily_mean=mean_24h,
+            ghi=weather.ghi,
+            pump=self.config.heat_pump,
+            building=self.config.building,
+            overconsumption=factor,
             felt_outside=felt,
         )
 
@@ -245,7 +245,15 @@ class House:
         local_hour = np.asarray(local.hour + local.minute / 60.0 + local.second / 3600.0, float)
         weekend = bool(local[SAMPLES_PER_DAY // 2].day_of_week >= 5)
         dark = (weather.ghi < 60.0).astype(np.float64)
-        load = household_load(self.seed, t, local_hour, weekend, day, dark, self.config.household)
+        load = household_load(
+            self.seed,
+            t,
+            local_hour,
+            weekend=weekend,
+            day_index=day,
+            dark=dark,
+            household=self.config.household,
+        )
         hp = self._heat_pump(t, weather, overconsumption)
         reported = {
             "flow_temperature": hp.flow_temperature.copy(),
@@ -281,7 +289,7 @@ class House:
         def surplus(p: _Physics, lo: int, hi: int) -> FloatArray:
             net = p.pv_ac[lo:hi] - p.load[lo:hi] - p.heat_pump.electric[lo:hi]
             net = np.where(p.offline[lo:hi] > 0, 0.0, net)
-            return net.reshape(-1, 6).mean(axis=1)
+            return floats(net.reshape(-1, 6).mean(axis=1))
 
         minutes = np.concatenate(
             (surplus(yesterday, half, SAMPLES_PER_DAY), surplus(today, 0, SAMPLES_PER_DAY))
@@ -298,7 +306,7 @@ class House:
     # Days and counters -------------------------------------------------------------------
 
     def _uncounted(self, day: int) -> DayFrame:
-        """A day with its physics and battery but without lifetime counters."""
+        """Return a day with its physics and battery but without lifetime counters."""
         physics = self._physics(day)
         battery_power, soc = self._battery(day, physics)
         grid = physics.load + physics.heat_pump.electric - physics.pv_ac - battery_power
@@ -321,7 +329,7 @@ class House:
         )
 
     def day(self, day: int) -> DayFrame:
-        """The simulated UTC day number ``day`` (days since 1970-01-01)."""
+        """Return the simulated UTC day number ``day`` (days since 1970-01-01)."""
         with self._lock:
             cached = self._frame_cache.get(day)
             if cached is not None:
@@ -382,7 +390,7 @@ class House:
         return counters
 
     def at(self, moment: datetime) -> tuple[DayFrame, int]:
-        """The day frame and sample index that contain ``moment``."""
+        """Return the day frame and sample index that contain ``moment``."""
         seconds = moment.timestamp()
         frame = self.day(day_index_of(seconds))
         return frame, frame.index_at(seconds)
@@ -394,7 +402,7 @@ def utc_day_start(day: int) -> datetime:
 
 
 def describe(config: HouseConfig) -> dict[str, Any]:
-    """A short, JSON-able description of the house for logs and the truth file."""
+    """Return a short, JSON-able description of the house for logs and the truth file."""
     return {
         "seed": config.seed,
         "latitude": config.location.latitude,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config import Household
-from .noise import FloatArray, day_rng, smooth_noise
+from .noise import FloatArray, day_rng, floats, smooth_noise
 
 # (name, power W, minutes, mean uses per day, earliest local hour, latest local hour)
 _APPLIANCES: tuple[tuple[str, float, float, float, float, float], ...] = (
@@ -26,6 +26,7 @@ def household_load(
     seed: int,
     t: FloatArray,
     local_hour: FloatArray,
+    *,
     weekend: bool,
     day_index: int,
     dark: FloatArray,
@@ -62,4 +63,4 @@ def household_load(
             last = min(len(t), first + int(minutes * 60.0 // step))
             jitter = rng.uniform(0.9, 1.1)
             load[first:last] += power * jitter
-    return load
+    return floats(load)

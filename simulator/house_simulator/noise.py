@@ -17,8 +17,16 @@ type IntArray = NDArray[np.int64]
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
+def floats(values: object) -> FloatArray:
+    """Return ``values`` as a float64 array (numpy's arithmetic loses the dtype for mypy)."""
+    return np.asarray(values, dtype=np.float64)
+
+
 def stream_id(name: str) -> int:
-    """A stable 32-bit id for a named random stream (CRC32 is stable across runs, hash() is not)."""
+    """Return a stable 32-bit id for a named random stream.
+
+    CRC32 is the same in every run; ``hash()`` of a string is not.
+    """
     return zlib.crc32(name.encode())
 
 
@@ -35,19 +43,19 @@ def hash_uniform(seed: int, stream: str, index: IntArray | NDArray[np.int64]) ->
     """Uniform numbers in [0, 1), one per integer in ``index``."""
     key = np.uint64((seed * 0x100000001B3 + stream_id(stream)) & 0xFFFFFFFFFFFFFFFF)
     mixed = _splitmix64(np.asarray(index).astype(np.uint64) ^ _splitmix64(np.array([key]))[0])
-    return (mixed >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+    return floats((mixed >> np.uint64(11)).astype(np.float64) / float(1 << 53))
 
 
 def hash_normal(seed: int, stream: str, index: IntArray) -> FloatArray:
-    """Standard normal numbers, one per integer in ``index`` (Box-Muller on two uniforms)."""
+    """Return standard normal numbers, one per integer in ``index`` (Box-Muller on two uniforms)."""
     index = np.asarray(index, dtype=np.int64)
     u1 = hash_uniform(seed, stream + "/a", index)
     u2 = hash_uniform(seed, stream + "/b", index)
-    return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+    return floats(np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2))
 
 
 def smooth_noise(seed: int, stream: str, t: FloatArray, knot_spacing: float) -> FloatArray:
-    """A smooth random curve of unit variance through normal knots every ``knot_spacing`` s.
+    """Return a smooth random curve of unit variance through normal knots every ``knot_spacing`` s.
 
     Cosine interpolation between knots keeps it continuous and differentiable enough for
     weather; the knots depend only on their absolute index, so windows agree where they overlap.
@@ -63,9 +71,9 @@ def smooth_noise(seed: int, stream: str, t: FloatArray, knot_spacing: float) -> 
     b = knots[left - first + 1]
     # Cosine blending shrinks the variance mid-way; rescale so it stays near one.
     blended = a * (1.0 - weight) + b * weight
-    return blended / np.sqrt((1.0 - weight) ** 2 + weight**2)
+    return floats(blended / np.sqrt((1.0 - weight) ** 2 + weight**2))
 
 
 def day_rng(seed: int, stream: str, day_index: int) -> np.random.Generator:
-    """A generator for events of one UTC day (appliances, cycling phase)."""
+    """Return a generator for events of one UTC day (appliances, cycling phase)."""
     return np.random.default_rng([seed, stream_id(stream), day_index + (1 << 20)])

@@ -1,4 +1,4 @@
-"""Photovoltaics: plane-of-array irradiance per string, DC power, inverter efficiency and clipping."""
+"""Photovoltaics: plane-of-array irradiance, DC power, inverter efficiency and clipping."""
 
 from __future__ import annotations
 

@@ -78,7 +78,7 @@ class Simulator:
         return await asyncio.get_running_loop().run_in_executor(self._executor, job)
 
     async def snapshot(self, t: float | None = None) -> Snapshot:
-        """The house now (or at ``t``)."""
+        """Return the house now (or at ``t``)."""
         moment = self.clock.now() if t is None else t
         return await self._compute(lambda: snapshot_at(self.house, moment))
 
@@ -139,8 +139,13 @@ class Simulator:
     async def _energy_details(self, request: web.Request, now: float) -> web.StreamResponse:
         zone = ZoneInfo(self.config.location.timezone)
         try:
-            start = datetime.strptime(request.query["startTime"], solaredge.DATE_FORMAT)
-            end = datetime.strptime(request.query["endTime"], solaredge.DATE_FORMAT)
+            # SolarEdge times are site-local without a zone: attach the site's.
+            start = datetime.strptime(request.query["startTime"], solaredge.DATE_FORMAT).replace(
+                tzinfo=zone
+            )
+            end = datetime.strptime(request.query["endTime"], solaredge.DATE_FORMAT).replace(
+                tzinfo=zone
+            )
         except (KeyError, ValueError):
             return _solaredge_error("startTime and endTime are required as yyyy-MM-dd hh:mm:ss")
         unit = request.query.get("timeUnit", "DAY")
@@ -157,9 +162,7 @@ class Simulator:
         if unknown := [m for m in meters if m not in solaredge.METERS]:
             return _solaredge_error(f"Invalid meters {','.join(unknown)}")
         body = await self._compute(
-            lambda: solaredge.energy_details(
-                self.house, now, start.replace(tzinfo=zone), end.replace(tzinfo=zone), unit, meters
-            )
+            lambda: solaredge.energy_details(self.house, now, start, end, unit=unit, meters=meters)
         )
         return _json(body)
 
@@ -190,7 +193,9 @@ class Simulator:
         if interval < emoncms.FEED_INTERVAL_S or (end - start) / interval > 8928:
             return _json(emoncms.error("request datapoint limit reached (8928)"))
         body = await self._compute(
-            lambda: emoncms.feed_data(self.house, feed, start, end, interval, average)
+            lambda: emoncms.feed_data(
+                self.house, feed, start, end, interval=interval, average=average
+            )
         )
         return _json(body)
 
@@ -288,7 +293,7 @@ class Simulator:
             body = await self._compute(
                 lambda: openmeteo.forecast(self.weather, self.config, now, query)
             )
-        except openmeteo.BadRequest as err:
+        except openmeteo.BadRequestError as err:
             return _json(openmeteo.error(str(err)), status=400)
         return _json(body)
 
@@ -310,7 +315,7 @@ class Simulator:
         render = owm.current if request.path.endswith("/weather") else owm.onecall
         try:
             body = await self._compute(lambda: render(self.weather, self.config, now, query))
-        except owm.BadUnits:
+        except owm.BadUnitsError:
             return _json(owm.error(400, "wrong units"), status=400)
         return _json(body)
 
@@ -339,7 +344,9 @@ class Simulator:
             if seen is not None and seen >= metno.last_modified(now):
                 return web.Response(status=304, headers=headers)
         body = await self._compute(
-            lambda: metno.compact(self.weather, self.config, now, lat, lon, altitude)
+            lambda: metno.compact(
+                self.weather, self.config, now, lat=lat, lon=lon, altitude=altitude
+            )
         )
         return _json(body, headers=headers)
 
@@ -379,7 +386,7 @@ def _emoncms_time(text: str) -> float:
 
 
 def build_app(simulator: Simulator) -> web.Application:
-    """The aiohttp application with every vendor's routes."""
+    """Return the aiohttp application with every vendor's routes."""
     app = web.Application()
     s = simulator
     routes: list[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]] = [

@@ -78,7 +78,7 @@ def snapshot_of(frame: DayFrame, i: int) -> Snapshot:
 
 
 def snapshot_at(house: House, t: float) -> Snapshot:
-    """The house at instant ``t`` (the 10-second sample containing it)."""
+    """Return the house at instant ``t`` (the 10-second sample containing it)."""
     frame = house.day(day_index_of(t))
     return snapshot_of(frame, frame.index_at(t))
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pvlib
 
 from .config import Location
-from .noise import FloatArray, smooth_noise
+from .noise import FloatArray, floats, smooth_noise
 
 DAY_S = 86_400.0
 YEAR_DAYS = 365.2422
@@ -42,7 +42,7 @@ def _day_of_year(t: FloatArray) -> FloatArray:
 def seasonal_temperature(t: FloatArray) -> FloatArray:
     """Climatological daily mean, °C: central European, coldest around 20 January."""
     doy = _day_of_year(t)
-    return 10.2 - 9.3 * np.cos(2.0 * np.pi * (doy - 20.0) / YEAR_DAYS)
+    return floats(10.2 - 9.3 * np.cos(2.0 * np.pi * (doy - 20.0) / YEAR_DAYS))
 
 
 def cloud_cover(seed: int, t: FloatArray) -> FloatArray:
@@ -57,7 +57,7 @@ def cloud_cover(seed: int, t: FloatArray) -> FloatArray:
         + 0.30 * smooth_noise(seed, "cloud/local", t, 1200.0)
         + 0.12 * smooth_noise(seed, "cloud/broken", t, 180.0)
     )
-    return 100.0 / (1.0 + np.exp(-2.2 * latent))
+    return floats(100.0 / (1.0 + np.exp(-2.2 * latent)))
 
 
 def temperature(seed: int, t: FloatArray, location: Location, cloud: FloatArray) -> FloatArray:
@@ -71,7 +71,7 @@ def temperature(seed: int, t: FloatArray, location: Location, cloud: FloatArray)
         seed, "temp/day", t, 0.6 * DAY_S
     )
     jitter = 0.15 * smooth_noise(seed, "temp/jitter", t, 900.0)
-    return seasonal_temperature(t) + daily + fronts + jitter
+    return floats(seasonal_temperature(t) + daily + fronts + jitter)
 
 
 def sun_position(t: FloatArray, location: Location) -> tuple[FloatArray, FloatArray]:
@@ -111,7 +111,7 @@ def split_ghi(ghi: FloatArray, zenith: FloatArray, t: FloatArray) -> tuple[Float
 
 
 def weather_at(seed: int, t: FloatArray, location: Location) -> Weather:
-    """The true weather at the instants ``t`` (Unix seconds)."""
+    """Return the true rue weather at the instants ``t`` (Unix seconds)."""
     t = np.asarray(t, dtype=np.float64)
     cloud = cloud_cover(seed, t)
     temp = temperature(seed, t, location, cloud)

@@ -41,7 +41,11 @@ def test_seeded_faults_cover_every_kind_within_their_ranges() -> None:
             # In daylight: within hours of solar noon (about 11:25 UTC here).
             assert 7 <= fault.start.hour <= 13
         else:
-            assert fault.params["sensor"] in {"flow_temperature", "return_temperature", "outside_temperature"}
+            assert fault.params["sensor"] in {
+                "flow_temperature",
+                "return_temperature",
+                "outside_temperature",
+            }
 
 
 def test_seeded_faults_of_a_window_agree_with_a_wider_window() -> None:
@@ -54,7 +58,12 @@ def test_seeded_faults_of_a_window_agree_with_a_wider_window() -> None:
 def test_log_round_trips(tmp_path: Path) -> None:
     faults = [
         Fault(PV_STRING_LOSS, START, START + timedelta(days=2), {"fraction": 0.3}),
-        Fault(SENSOR_STUCK, START, START + timedelta(hours=5), {"sensor": "flow_temperature", "value": 31.2}),
+        Fault(
+            SENSOR_STUCK,
+            START,
+            START + timedelta(hours=5),
+            {"sensor": "flow_temperature", "value": 31.2},
+        ),
     ]
     write_log(faults, tmp_path / "faults.jsonl")
     lines = (tmp_path / "faults.jsonl").read_text().splitlines()
@@ -81,7 +90,12 @@ def _with(*faults: Fault):  # type: ignore[no-untyped-def]
 
 def test_heat_pump_overconsumption_raises_electricity_not_heat() -> None:
     healthy = _with().day(SPRING_DAY)
-    fault = Fault(HEATPUMP_OVERCONSUMPTION, START + timedelta(hours=6), START + timedelta(days=3), {"factor": 1.3})
+    fault = Fault(
+        HEATPUMP_OVERCONSUMPTION,
+        START + timedelta(hours=6),
+        START + timedelta(days=3),
+        {"factor": 1.3},
+    )
     faulty = _with(fault).day(SPRING_DAY)
     inside = fault.active(healthy.t) & (healthy.heat_pump.running > 0)
     outside = ~fault.active(healthy.t)
@@ -100,7 +114,12 @@ def test_pv_string_loss_cuts_dc_by_its_fraction() -> None:
 
 
 def test_inverter_offline_means_no_pv_and_a_flag() -> None:
-    fault = Fault(INVERTER_OFFLINE, START + timedelta(hours=10), START + timedelta(hours=12), {"mode": "no_answer"})
+    fault = Fault(
+        INVERTER_OFFLINE,
+        START + timedelta(hours=10),
+        START + timedelta(hours=12),
+        {"mode": "no_answer"},
+    )
     frame = _with(fault).day(SPRING_DAY)
     active = fault.active(frame.t)
     assert np.all(frame.inverter_offline[active] == 1.0)
@@ -110,7 +129,12 @@ def test_inverter_offline_means_no_pv_and_a_flag() -> None:
 
 
 def test_stuck_sensor_freezes_the_reported_value_only() -> None:
-    fault = Fault(SENSOR_STUCK, START + timedelta(hours=3), START + timedelta(hours=9), {"sensor": "flow_temperature"})
+    fault = Fault(
+        SENSOR_STUCK,
+        START + timedelta(hours=3),
+        START + timedelta(hours=9),
+        {"sensor": "flow_temperature"},
+    )
     house = _with(fault)
     frame = house.day(SPRING_DAY)
     logged = house.faults(fault.start_s, fault.end_s)[0]
@@ -118,7 +142,9 @@ def test_stuck_sensor_freezes_the_reported_value_only() -> None:
     active = fault.active(frame.t)
     assert np.all(frame.reported["flow_temperature"][active] == value)
     assert len(np.unique(frame.heat_pump.flow_temperature[active])) > 10
-    assert np.array_equal(frame.reported["flow_temperature"][~active], frame.heat_pump.flow_temperature[~active])
+    assert np.array_equal(
+        frame.reported["flow_temperature"][~active], frame.heat_pump.flow_temperature[~active]
+    )
 
 
 def test_seeded_house_applies_its_own_faults() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from datetime import UTC, datetime, timedelta
 import gzip
+import itertools
 import json
 from pathlib import Path
 
@@ -88,7 +89,8 @@ def test_fronius_offline_hour_is_missing_and_the_rest_parses(one_day: Path) -> N
     for record in records[::500]:
         fetched = datetime.fromisoformat(record["fetched_at"])
         reading = parse_powerflow(record["payload"], fetched)
-        assert reading.grid_power is not None and reading.pv_energy_total is not None
+        assert reading.grid_power is not None
+        assert reading.pv_energy_total is not None
 
 
 def test_truth_matches_the_counters_in_the_lake(one_day: Path) -> None:
@@ -100,7 +102,7 @@ def test_truth_matches_the_counters_in_the_lake(one_day: Path) -> None:
         parse_feed_list(r["payload"], datetime.fromisoformat(r["fetched_at"])) for r in heat_pump
     ]
     electric = [r.electric_energy_total for r in readings]
-    assert all(b >= a for a, b in zip(electric, electric[1:], strict=False))
+    assert all(b >= a for a, b in itertools.pairwise(electric))
     # The last poll is at 23:59:30; the day's truth ends at 24:00. Counters are in kWh
     # with three decimals (1 Wh).
     used = electric[-1] - electric[0]
@@ -118,7 +120,9 @@ def test_truth_hourly_sums_to_daily(one_day: Path) -> None:
         hourly = list(csv.DictReader(handle))
     assert len(hourly) == 24
     for column in ("pv_wh", "load_wh", "hp_electric_wh", "hp_heat_wh", "grid_import_wh"):
-        assert sum(float(h[column]) for h in hourly) == pytest.approx(float(daily[column]), abs=0.05)
+        assert sum(float(h[column]) for h in hourly) == pytest.approx(
+            float(daily[column]), abs=0.05
+        )
 
 
 def test_fault_log_and_stuck_sensor_in_the_answers(one_day: Path) -> None:
@@ -128,7 +132,9 @@ def test_fault_log_and_stuck_sensor_in_the_answers(one_day: Path) -> None:
     value = logged[0]["params"]["value"]
     records = _records(one_day / "lake", "heatpump/raw/2026/02/03/*.jsonl.gz")
     outside = {
-        r["fetched_at"][11:13]: next(f["value"] for f in r["payload"] if f["name"] == "heatpump_outsideT")
+        r["fetched_at"][11:13]: next(
+            f["value"] for f in r["payload"] if f["name"] == "heatpump_outsideT"
+        )
         for r in records
     }
     for hour in ("02", "03", "04", "05"):
@@ -145,13 +151,17 @@ def test_weather_answers_parse_and_metno_sends_304_between_forecasts(one_day: Pa
     lake = one_day / "lake"
     openmeteo = _records(lake, "weather/raw/2026/02/03/api=openmeteo/*.jsonl.gz")
     assert len(openmeteo) == 24
-    forecast = parse_forecast(openmeteo[5]["payload"], datetime.fromisoformat(openmeteo[5]["fetched_at"]))
+    forecast = parse_forecast(
+        openmeteo[5]["payload"], datetime.fromisoformat(openmeteo[5]["fetched_at"])
+    )
     assert len(forecast.hourly) == 8 * 24
     owm = _records(lake, "weather/raw/2026/02/03/api=owm/*.jsonl.gz")
     assert {r["endpoint"] for r in owm} == {"current", "onecall"}
     for record in owm:
         fetched = datetime.fromisoformat(record["fetched_at"])
-        (parse_current if record["endpoint"] == "current" else parse_onecall)(record["payload"], fetched)
+        (parse_current if record["endpoint"] == "current" else parse_onecall)(
+            record["payload"], fetched
+        )
     metno = _records(lake, "weather/raw/2026/02/03/api=metno/*.jsonl.gz")
     statuses = [r["http_status"] for r in metno]
     assert statuses.count(200) == 4  # MET publishes every six hours here
@@ -179,7 +189,9 @@ def test_days_must_be_positive(tmp_path: Path) -> None:
 def test_end_defaults_to_today(tmp_path: Path) -> None:
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     config = HouseConfig(seed=1, epoch=today - timedelta(days=1))
-    report = generate(config, HistoryOptions(lake=tmp_path / "lake", days=1, workers=1, truth_dir=tmp_path))
+    report = generate(
+        config, HistoryOptions(lake=tmp_path / "lake", days=1, workers=1, truth_dir=tmp_path)
+    )
     assert report.days == 1
     folder = (today - timedelta(days=1)).strftime("%Y/%m/%d")
     assert list((tmp_path / "lake/solar/raw" / folder).glob("*.jsonl.gz"))

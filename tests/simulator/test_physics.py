@@ -28,7 +28,9 @@ def test_another_seed_another_house() -> None:
 
 def test_energy_balance_closes_every_sample_and_every_day() -> None:
     frame = house_near(SPRING_DAY).day(SPRING_DAY)
-    residual = frame.load + frame.heat_pump.electric - frame.pv_ac - frame.battery_power - frame.grid
+    residual = (
+        frame.load + frame.heat_pump.electric - frame.pv_ac - frame.battery_power - frame.grid
+    )
     assert np.max(np.abs(residual)) < 1e-9
     totals = frame.totals()
     battery_wh = float(frame.battery_power.sum() * HOURS_WH)
@@ -49,7 +51,12 @@ def test_counters_run_backwards_from_the_epoch_consistently() -> None:
     house = house_near(WINTER_DAY + 2)
     before, epoch_day = house.day(WINTER_DAY + 1), house.day(WINTER_DAY + 2)
     for name in COUNTERS:
-        assert abs(before.counters_start[name] + before.totals()[name] - epoch_day.counters_start[name]) < 1e-6
+        assert (
+            abs(
+                before.counters_start[name] + before.totals()[name] - epoch_day.counters_start[name]
+            )
+            < 1e-6
+        )
 
 
 def test_pv_is_zero_at_night_and_substantial_on_a_summer_noon() -> None:

@@ -44,7 +44,7 @@ async def test_fronius_power_flow_matches_the_truth(running: Running) -> None:
     assert reading.battery_power == pytest.approx(truth.battery_power, abs=0.01)
     assert reading.battery_soc == pytest.approx(truth.battery_soc, abs=0.01)
     assert reading.pv_energy_total == pytest.approx(truth.pv_total_5min)
-    assert [raw.endpoint for raw in result.raw][0] == "powerflow"
+    assert next(raw.endpoint for raw in result.raw) == "powerflow"
 
 
 async def test_solaredge_overview_and_power_flow(running: Running) -> None:
@@ -91,7 +91,9 @@ async def test_solaredge_energy_details_add_up(running: Running) -> None:
 
 
 async def test_emoncms_feeds_match_the_truth(running: Running) -> None:
-    client = EmoncmsClient(running.session, running.url, running.simulator.config.ids.emoncms_apikey)
+    client = EmoncmsClient(
+        running.session, running.url, running.simulator.config.ids.emoncms_apikey
+    )
     await client.async_identify()
     reading = (await client.async_fetch()).reading
     truth = await running.simulator.snapshot(reading.timestamp.timestamp())
@@ -112,7 +114,12 @@ async def test_myuplink_oauth_flow_and_points(running: Running) -> None:
     redirect = "http://127.0.0.1/auth/external/callback"
     async with session.get(
         f"{running.url}/oauth/authorize",
-        params={"client_id": ids.myuplink_client_id, "redirect_uri": redirect, "state": "xyz", "response_type": "code"},
+        params={
+            "client_id": ids.myuplink_client_id,
+            "redirect_uri": redirect,
+            "state": "xyz",
+            "response_type": "code",
+        },
         allow_redirects=False,
     ) as response:
         assert response.status == 302
@@ -181,7 +188,8 @@ async def test_openweathermap_metric_and_key(running: Running) -> None:
     client = OpenWeatherMapClient(running.session, key, LAT, LON, base_url=running.url)
     reading = (await client.async_fetch()).reading
     truth = await running.simulator.snapshot()
-    assert reading.current is not None and reading.current.temperature is not None
+    assert reading.current is not None
+    assert reading.current.temperature is not None
     assert reading.current.temperature == pytest.approx(truth.air_temperature, abs=2.5)
     assert len(reading.hourly) == 48
     wrong = OpenWeatherMapClient(running.session, "nope", LAT, LON, base_url=running.url)
@@ -200,14 +208,21 @@ async def test_met_norway_user_agent_and_not_modified(running: Running) -> None:
         modified = response.headers["Last-Modified"]
         assert "Expires" in response.headers
         body = await response.json()
-    assert body["properties"]["timeseries"][0]["data"]["instant"]["details"]["air_temperature"] is not None
+    assert (
+        body["properties"]["timeseries"][0]["data"]["instant"]["details"]["air_temperature"]
+        is not None
+    )
     async with running.session.get(
         url, params=params, headers=agent | {"If-Modified-Since": modified}
     ) as response:
         assert response.status == 304
         assert await response.read() == b""
     client = MetNorwayClient(
-        running.session, LAT, LON, user_agent=agent["User-Agent"], base_url=f"{running.url}/weatherapi/locationforecast/2.0"
+        running.session,
+        LAT,
+        LON,
+        user_agent=agent["User-Agent"],
+        base_url=f"{running.url}/weatherapi/locationforecast/2.0",
     )
     reading = (await client.async_fetch()).reading
     assert len(reading.hourly) > 60
@@ -215,7 +230,9 @@ async def test_met_norway_user_agent_and_not_modified(running: Running) -> None:
 
 async def test_inverter_offline_drops_the_connection(socket_enabled: None) -> None:
     now = datetime.now(UTC)
-    fault = Fault(INVERTER_OFFLINE, now - timedelta(hours=1), now + timedelta(hours=1), {"mode": "no_answer"})
+    fault = Fault(
+        INVERTER_OFFLINE, now - timedelta(hours=1), now + timedelta(hours=1), {"mode": "no_answer"}
+    )
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     url, stop, _simulator = await start_server(HouseConfig(epoch=today), faults=[fault])
     try:
@@ -228,14 +245,20 @@ async def test_inverter_offline_drops_the_connection(socket_enabled: None) -> No
 
 async def test_inverter_device_error_is_the_inverters_own(socket_enabled: None) -> None:
     now = datetime.now(UTC)
-    fault = Fault(INVERTER_OFFLINE, now - timedelta(hours=1), now + timedelta(hours=1), {"mode": "device_error"})
+    fault = Fault(
+        INVERTER_OFFLINE,
+        now - timedelta(hours=1),
+        now + timedelta(hours=1),
+        {"mode": "device_error"},
+    )
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     url, stop, _simulator = await start_server(HouseConfig(epoch=today), faults=[fault])
     try:
         async with aiohttp.ClientSession() as session:
             with pytest.raises(DeviceAsleepError) as caught:
                 await FroniusClient(session, url, budget=RequestBudget()).async_fetch()
-            assert caught.value.raw is not None and caught.value.raw.status == 200
+            assert caught.value.raw is not None
+            assert caught.value.raw.status == 200
     finally:
         await stop()
 
@@ -247,7 +270,10 @@ async def test_fixed_start_and_speed(socket_enabled: None) -> None:
     )
     try:
         first = simulator.clock.now()
-        async with aiohttp.ClientSession() as session, session.get(f"{url}/simulator/state") as response:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{url}/simulator/state") as response,
+        ):
             state = await response.json()
         assert abs(first - start.timestamp()) < 600.0 * 2
         assert state["t"] >= start.timestamp()

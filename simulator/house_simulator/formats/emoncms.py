@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from ..house import House
-from ..noise import FloatArray
-from ..snapshot import Snapshot
+from house_simulator.house import House
+from house_simulator.noise import FloatArray
+from house_simulator.snapshot import Snapshot
+
 from .template import Template, slot
 
 
@@ -52,7 +53,7 @@ USER_ID = "1"
 
 
 def _rounded(value: float, decimals: int) -> float | int:
-    return int(round(value)) if decimals == 0 else round(value, decimals)
+    return round(value) if decimals == 0 else round(value, decimals)
 
 
 _FEED_LIST = Template(
@@ -90,8 +91,8 @@ def feed_list(snapshot: Snapshot) -> bytes:
 
 def _series(house: House, feed: FeedSpec, times: FloatArray) -> FloatArray:
     """Values of ``feed`` at the 10-second samples ``times`` (grouped by day)."""
-    from ..house import DAY_S, STEP_S  # noqa: PLC0415 - kept next to its only use
-    from ..snapshot import snapshot_of  # noqa: PLC0415
+    from house_simulator.house import DAY_S, STEP_S  # noqa: PLC0415 - kept next to its only use
+    from house_simulator.snapshot import snapshot_of  # noqa: PLC0415
 
     out = np.empty(len(times))
     for index, t in enumerate(times):
@@ -101,7 +102,13 @@ def _series(house: House, feed: FeedSpec, times: FloatArray) -> FloatArray:
 
 
 def feed_data(
-    house: House, feed: FeedSpec, start_s: float, end_s: float, interval: int, average: bool
+    house: House,
+    feed: FeedSpec,
+    start_s: float,
+    end_s: float,
+    *,
+    interval: int,
+    average: bool,
 ) -> bytes:
     """``feed/data.json``: ``[[time_ms, value], ...]`` from start to end at ``interval`` s.
 

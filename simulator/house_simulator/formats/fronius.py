@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from ..config import HouseConfig
-from ..snapshot import Snapshot
+from house_simulator.config import HouseConfig
+from house_simulator.snapshot import Snapshot
+
 from .template import Template, slot
 
 _INDENT = 3
@@ -22,7 +23,7 @@ _SEPARATORS = (",", " : ")
 
 
 def _f32(value: float) -> float:
-    """A float as the device sends it: float32 precision printed as a double."""
+    """Return a float as the device sends it: float32 precision printed as a double."""
     return float(np.float32(value))
 
 
@@ -31,7 +32,7 @@ def timestamp(t: float) -> str:
     return datetime.fromtimestamp(int(t), tz=UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
-def _head(arguments: dict[str, Any], code: int = 0, reason: str = "") -> dict[str, Any]:
+def _head(arguments: dict[str, Any] | str, code: int = 0, reason: str = "") -> dict[str, Any]:
     return {
         "RequestArguments": arguments,
         "Status": {"Code": code, "Reason": reason, "UserMessage": ""},
@@ -84,7 +85,7 @@ _POWERFLOW = _render(
 
 
 def e_total(snapshot: Snapshot) -> float:
-    """The lifetime PV counter as the GEN24 shows it: the value of the last 5-minute update, Wh."""
+    """Return the PV counter as a GEN24 shows it: the value of its last 5-minute update, Wh."""
     return snapshot.pv_total_5min
 
 
@@ -120,7 +121,7 @@ def powerflow(snapshot: Snapshot, config: HouseConfig) -> bytes:
 
 
 def config_min_soc(config: HouseConfig) -> float:
-    """The battery's lowest state of charge, % (0 without a battery)."""
+    """Return the battery's lowest state of charge, % (0 without a battery)."""
     return 0.0 if config.battery is None else config.battery.min_soc + 0.01
 
 
@@ -354,13 +355,16 @@ _DEVICE_NOT_AVAILABLE = _render(
 
 
 def device_error(t: float, arguments: dict[str, str]) -> bytes:
-    """What the inverter answers while it is faulted: status 12, no data."""
+    """Return what the inverter answers while it is faulted: status 12, no data."""
     return _DEVICE_NOT_AVAILABLE.render(timestamp=timestamp(t), arguments=arguments)
 
 
 def api_version() -> bytes:
     """``/solar_api/GetAPIVersion.cgi``: no envelope."""
-    return b'{\n   "APIVersion" : 1,\n   "BaseURL" : "/solar_api/v1/",\n   "CompatibilityRange" : "1.8-4"\n}\n'
+    return (
+        b'{\n   "APIVersion" : 1,\n   "BaseURL" : "/solar_api/v1/",\n'
+        b'   "CompatibilityRange" : "1.8-4"\n}\n'
+    )
 
 
 ENDPOINTS = {

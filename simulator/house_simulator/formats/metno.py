@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ..config import HouseConfig
-from ..forecasts import HOUR_S, WeatherService, issue_time
+from house_simulator.config import HouseConfig
+from house_simulator.forecasts import HOUR_S, WeatherService, issue_time
 
 HOURLY_STEPS = 61
 LAST_HOUR = 9 * 24
@@ -41,7 +41,7 @@ def last_modified(now_s: float) -> int:
 
 
 def http_date(t: float) -> str:
-    """An HTTP date (RFC 7231), always in English whatever the locale."""
+    """Return an HTTP date (RFC 7231), always in English whatever the locale."""
     moment = datetime.fromtimestamp(int(t), tz=UTC)
     return (
         f"{_DAYS[moment.weekday()]}, {moment.day:02d} {_MONTHS[moment.month - 1]} "
@@ -57,6 +57,7 @@ def compact(
     service: WeatherService,
     config: HouseConfig,
     now_s: float,
+    *,
     lat: float,
     lon: float,
     altitude: int | None,

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import json
 from typing import Any
 
-from ..config import HouseConfig
-from ..snapshot import Snapshot
+from house_simulator.config import HouseConfig
+from house_simulator.snapshot import Snapshot
 
 CATEGORY = "NIBE VVM 320 E"
 PRODUCT_NAME = "VVM 320 E"
@@ -55,7 +55,14 @@ def systems(config: HouseConfig) -> bytes:
 
 
 def _point(
-    parameter_id: str, name: str, unit: str, value: float, scale: str, t: float, tags: list[str]
+    parameter_id: str,
+    name: str,
+    unit: str,
+    value: float,
+    *,
+    scale: str,
+    t: float,
+    tags: list[str],
 ) -> dict[str, Any]:
     number: float | int = int(value) if scale == "1" else value
     return {
@@ -87,51 +94,55 @@ def device_points(snapshot: Snapshot, parameters: set[str] | None = None) -> byt
             "Current outd temp (BT1)",
             "°C",
             round(snapshot.outside_temperature, 1),
-            "0.1",
-            t,
-            ["sh-outdoorTemp"],
+            scale="0.1",
+            t=t,
+            tags=["sh-outdoorTemp"],
         ),
         _point(
             "40008",
             "Supply line (BT2)",
             "°C",
             round(snapshot.flow_temperature, 1),
-            "0.1",
-            t,
-            ["sh-supplyTemp"],
+            scale="0.1",
+            t=t,
+            tags=["sh-supplyTemp"],
         ),
         _point(
             "40012",
             "Return line (BT3)",
             "°C",
             round(snapshot.return_temperature, 1),
-            "0.1",
-            t,
-            ["sh-returnTemp"],
+            scale="0.1",
+            t=t,
+            tags=["sh-returnTemp"],
         ),
-        _point("40072", "Flow (BF1)", "l/m", round(snapshot.flow_rate, 1), "0.1", t, []),
-        _point("43084", "Int. el.add. Power", "kW", 0.0, "0.01", t, []),
-        _point("43141", "compr. in power", "W", round(snapshot.hp_electric), "1", t, []),
+        _point(
+            "40072", "Flow (BF1)", "l/m", round(snapshot.flow_rate, 1), scale="0.1", t=t, tags=[]
+        ),
+        _point("43084", "Int. el.add. Power", "kW", 0.0, scale="0.01", t=t, tags=[]),
+        _point(
+            "43141", "compr. in power", "W", round(snapshot.hp_electric), scale="1", t=t, tags=[]
+        ),
         _point(
             "43144",
             "Compr. energy total",
             "kWh",
             round(snapshot.hp_electric_total / 1000.0, 2),
-            "0.01",
-            t,
-            [],
+            scale="0.01",
+            t=t,
+            tags=[],
         ),
-        _point("44306", "hotwater, compr. only.", "kWh", 0.0, "0.1", t, []),
+        _point("44306", "hotwater, compr. only.", "kWh", 0.0, scale="0.1", t=t, tags=[]),
         _point(
             "44308",
             "heating, compr. only.",
             "kWh",
             round(snapshot.hp_heat_total / 1000.0, 1),
-            "0.1",
-            t,
-            [],
+            scale="0.1",
+            t=t,
+            tags=[],
         ),
-        _point("40047", "Supply line (BT61)", "°C", -32768, "0.1", t, []),
+        _point("40047", "Supply line (BT61)", "°C", -32768, scale="0.1", t=t, tags=[]),
     ]
     if parameters:
         points = [p for p in points if p["parameterId"] in parameters]

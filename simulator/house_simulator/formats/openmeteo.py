@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from ..config import HouseConfig
-from ..forecasts import HOUR_S, HourlyWeather, WeatherService
+from house_simulator.config import HouseConfig
+from house_simulator.forecasts import HOUR_S, HourlyWeather, WeatherService
 
 UNITS = {
     "temperature_2m": "°C",
@@ -54,7 +54,7 @@ def _column(view: HourlyWeather, name: str) -> list[Any]:
     return [float(v) for v in column]
 
 
-class BadRequest(ValueError):
+class BadRequestError(ValueError):
     """A request Open-Meteo would refuse with 400 and a reason."""
 
 
@@ -64,7 +64,7 @@ def _variables(text: str | None) -> list[str]:
     names = [name.strip() for name in text.split(",") if name.strip()]
     for name in names:
         if name not in UNITS:
-            raise BadRequest(
+            raise BadRequestError(
                 f"Cannot initialize ForecastVariable from invalid String value {name}."
             )
     return names
@@ -78,8 +78,10 @@ def error(reason: str) -> bytes:
 def forecast(
     service: WeatherService, config: HouseConfig, now_s: float, query: dict[str, str]
 ) -> bytes:
-    """``/v1/forecast`` for the query's ``hourly``, ``current``, ``past_days`` and
-    ``forecast_days`` (or ``start_date``/``end_date``); raises :class:`BadRequest`.
+    """Answer ``/v1/forecast``.
+
+    Reads the query's ``hourly``, ``current``, ``past_days`` and ``forecast_days`` (or
+    ``start_date``/``end_date``); raises :class:`BadRequestError` where Open-Meteo refuses.
     """
     hourly_names = _variables(query.get("hourly"))
     current_names = _variables(query.get("current"))
@@ -87,22 +89,24 @@ def forecast(
     if zone_name in ("GMT", "UTC", ""):
         zone_label, abbreviation = "GMT", "GMT"
         offset = 0
-    elif zone_name == "auto" or zone_name == config.location.timezone:
+    elif zone_name in {"auto", config.location.timezone}:
         zone_label = config.location.timezone
         local_now = datetime.fromtimestamp(now_s, ZoneInfo(zone_label))
         offset = int(local_now.utcoffset().total_seconds())  # type: ignore[union-attr]
         abbreviation = local_now.tzname() or zone_label
     else:
-        raise BadRequest(f"Invalid timezone {zone_name}")
+        raise BadRequestError(f"Invalid timezone {zone_name}")
     try:
         past_days = int(query.get("past_days", "0"))
         forecast_days = int(query.get("forecast_days", "7"))
     except ValueError as err:
-        raise BadRequest(f"Parameter past_days or forecast_days is not a number: {err}") from err
+        raise BadRequestError(
+            f"Parameter past_days or forecast_days is not a number: {err}"
+        ) from err
     if not 0 <= past_days <= 92:
-        raise BadRequest("Past days is invalid. Allowed range 0 to 92.")
+        raise BadRequestError("Past days is invalid. Allowed range 0 to 92.")
     if not 0 <= forecast_days <= 16:
-        raise BadRequest("Forecast days is invalid. Allowed range 0 to 16.")
+        raise BadRequestError("Forecast days is invalid. Allowed range 0 to 16.")
 
     local_midnight = (int(now_s) + offset) // 86_400 * 86_400 - offset
     if "start_date" in query or "end_date" in query:
@@ -110,9 +114,11 @@ def forecast(
             first = datetime.fromisoformat(query["start_date"]).replace(tzinfo=UTC)
             last = datetime.fromisoformat(query["end_date"]).replace(tzinfo=UTC)
         except (KeyError, ValueError) as err:
-            raise BadRequest("start_date and end_date must both be given as yyyy-mm-dd") from err
+            raise BadRequestError(
+                "start_date and end_date must both be given as yyyy-mm-dd"
+            ) from err
         if last < first:
-            raise BadRequest("End-date must be larger or equals than start-date")
+            raise BadRequestError("End-date must be larger or equals than start-date")
         first_hour = int(first.timestamp()) - offset
         count = ((last - first).days + 1) * 24
     else:
@@ -168,4 +174,4 @@ def _local_iso(t: int, offset: int) -> str:
     return datetime.fromtimestamp(t + offset, tz=UTC).strftime("%Y-%m-%dT%H:%M")
 
 
-__all__ = ["HOUR_S", "BadRequest", "error", "forecast"]
+__all__ = ["HOUR_S", "BadRequestError", "error", "forecast"]

@@ -11,13 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from ..config import HouseConfig
-from ..forecasts import HOUR_S, WeatherService
+from house_simulator.config import HouseConfig
+from house_simulator.forecasts import HOUR_S, WeatherService
 
 KELVIN = 273.15
 
 
-class BadUnits(ValueError):
+class BadUnitsError(ValueError):
     """``units`` is not one of standard, metric, imperial."""
 
 
@@ -56,13 +56,13 @@ def _condition(cloud: float, rain: float, is_day: bool) -> dict[str, Any]:
 def _units(query: dict[str, str]) -> str:
     units = query.get("units", "standard")
     if units not in ("standard", "metric", "imperial"):
-        raise BadUnits(units)
+        raise BadUnitsError(units)
     return units
 
 
 def _sun_times(service: WeatherService, now_s: float) -> tuple[int, int]:
     """Today's sunrise and sunset (UTC day), found on the hourly grid refined to minutes."""
-    from ..weather import sun_position  # noqa: PLC0415
+    from house_simulator.weather import sun_position  # noqa: PLC0415
 
     day = int(now_s) // 86_400 * 86_400
     minutes = np.arange(day, day + 86_400, 60, dtype=np.float64)

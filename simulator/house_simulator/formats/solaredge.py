@@ -11,9 +11,9 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..config import HouseConfig
-from ..house import House
-from ..snapshot import Snapshot, counter_at
+from house_simulator.config import HouseConfig
+from house_simulator.house import House
+from house_simulator.snapshot import Snapshot, counter_at
 
 METERS = {
     "PRODUCTION": "Production",
@@ -142,7 +142,7 @@ def current_power_flow(snapshot: Snapshot, config: HouseConfig) -> bytes:
 
 
 def _floor(moment: datetime, unit: str) -> datetime:
-    """The start of the bucket containing ``moment``."""
+    """Return the start of the bucket containing ``moment``."""
     match unit:
         case "QUARTER_OF_AN_HOUR":
             return moment.replace(minute=moment.minute - moment.minute % 15, second=0)
@@ -161,7 +161,7 @@ def _floor(moment: datetime, unit: str) -> datetime:
 
 
 def _next(bucket: datetime, unit: str) -> datetime:
-    """The start of the bucket after ``bucket``, stepping in wall time (DST days are 23 or 25 h)."""
+    """Return the start of the next bucket, stepping in wall time (DST days have 23 or 25 h)."""
     steps = {
         "QUARTER_OF_AN_HOUR": timedelta(minutes=15),
         "HOUR": timedelta(hours=1),
@@ -177,7 +177,13 @@ def _next(bucket: datetime, unit: str) -> datetime:
 
 
 def energy_details(
-    house: House, now_s: float, start: datetime, end: datetime, unit: str, meters: list[str]
+    house: House,
+    now_s: float,
+    start: datetime,
+    end: datetime,
+    *,
+    unit: str,
+    meters: list[str],
 ) -> bytes:
     """``/site/{id}/energyDetails``: Wh per bucket per meter; buckets after now have no value.
 

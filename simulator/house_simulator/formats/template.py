@@ -11,7 +11,7 @@ _MARK = "\u00a7\u00a7"
 
 
 def slot(name: str) -> str:
-    """A placeholder for a value, to put in the document's skeleton."""
+    """Return a placeholder for a value, to put in the document's skeleton."""
     return f"{_MARK}{name}{_MARK}"
 
 
@@ -25,7 +25,7 @@ class Template:
         self._format = text.replace(f'"{_MARK}', "{").replace(f'{_MARK}"', "}")
 
     def render(self, **values: Any) -> bytes:
-        """The document with ``values`` (numbers, strings, None, or JSON-able objects)."""
+        """Return the document with ``values`` (numbers, strings, None, or JSON-able objects)."""
         return self._format.format_map({k: json_value(v) for k, v in values.items()}).encode()
 
 
