@@ -14,7 +14,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_LATITUDE, CONF_LONGITUDE, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
-from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.helpers import config_entry_oauth2_flow, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_utc_time_change
 from homeassistant.loader import async_get_integration
@@ -33,6 +33,7 @@ from .const import (
     interval_option,
 )
 from .coordinator import SourceCoordinator
+from .entity import source_device_key
 from .lake.writer import BronzeWriter
 from .repairs import LakeIssueTracker
 from .sources import MYUPLINK, SOURCES, TokenGetter, budget_for, budget_key, build_client
@@ -143,8 +144,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeEnergyLakeConfigEntr
     entry.async_on_unload(issues.async_start())
     _schedule_captures(hass, entry)
     entry.async_on_unload(entry.add_update_listener(_async_options_changed))
+    _remove_stale_devices(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+def _remove_stale_devices(hass: HomeAssistant, entry: HomeEnergyLakeConfigEntry) -> None:
+    """Drop the devices of sources a reconfigure removed, with their entities."""
+    keep = {(DOMAIN, f"{entry.entry_id}_lake")} | {
+        (DOMAIN, source_device_key(vendor, conf[CONF_DEVICE_ID]))
+        for vendor, conf in entry.data[CONF_SOURCES].items()
+    }
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        if not device.identifiers & keep:
+            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
 
 
 async def _async_build_coordinators(

@@ -217,6 +217,7 @@ LAKE_SENSORS: tuple[LakeSensorDescription, ...] = (
     LakeSensorDescription(
         key="backlog_size",
         translation_key="backlog_size",
+        entity_registry_enabled_default=False,
         device_class=SensorDeviceClass.DATA_SIZE,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfInformation.BYTES,
@@ -228,6 +229,7 @@ LAKE_SENSORS: tuple[LakeSensorDescription, ...] = (
     LakeSensorDescription(
         key="spool_size",
         translation_key="spool_size",
+        entity_registry_enabled_default=False,
         device_class=SensorDeviceClass.DATA_SIZE,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfInformation.BYTES,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.loader import async_get_custom_components
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
@@ -57,3 +58,27 @@ async def test_setup_and_unload(
     fronius = [r for r in records if r["vendor"] == "fronius"]
     assert sorted(r["endpoint"] for r in fronius) == ["meter", "powerflow"]
     assert {r["device_id"] for r in fronius} == {FRONIUS_SERIAL}
+
+
+async def test_a_removed_source_loses_its_device(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path
+) -> None:
+    """After a reconfigure drops Open-Meteo, its device and sensors go away."""
+    mock_fronius(aioclient_mock)
+    mock_openmeteo(aioclient_mock)
+    entry = make_entry(hass, lake, {"fronius": FRONIUS_CONF, "openmeteo": OPENMETEO_CONF})
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    registry = dr.async_get(hass)
+    openmeteo = registry.async_get_device({(DOMAIN, f"openmeteo_{OPENMETEO_CONF['device_id']}")})
+    assert openmeteo is not None
+    assert openmeteo.entry_type is dr.DeviceEntryType.SERVICE
+
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, "sources": {"fronius": FRONIUS_CONF}}
+    )
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert registry.async_get(openmeteo.id) is None
+    assert hass.states.get("sensor.open_meteo_temperature") is None
+    assert hass.states.get("sensor.symo_pv_power").state == "1111.0"
