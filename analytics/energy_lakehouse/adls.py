@@ -14,6 +14,7 @@ import json
 import os
 from pathlib import Path
 
+from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError
 from azure.storage.filedatalake import DataLakeServiceClient
 
@@ -47,11 +48,13 @@ def sync_adls(
         json.loads(index_path.read_text(encoding="utf-8")) if index_path.exists() else {}
     )
     root = prefix.strip("/")
-    auth: object = credential
+    auth: str | TokenCredential
     if credential is None:
         from azure.identity import DefaultAzureCredential  # noqa: PLC0415 - optional
 
         auth = DefaultAzureCredential()
+    else:
+        auth = credential
     try:
         with DataLakeServiceClient(account_url, credential=auth) as service:
             fs = service.get_file_system_client(filesystem)

@@ -102,13 +102,13 @@ def discover(root: Path, streams: Iterable[Stream]) -> Iterator[Segment]:
                 yield Segment(rel, stat.st_size, stat.st_mtime, identify(rel, known))
 
 
-def read_json_relation(paths: Iterable[Path], stream: Stream, *, lenient: bool = False) -> str:
+def read_json_relation(paths: Iterable[str], stream: Stream, *, lenient: bool = False) -> str:
     """Return a DuckDB ``read_json`` call that reads these segments with typed columns.
 
     ``lenient`` reads what it can: a record that does not fit the types, or a torn last
     line, becomes NULLs instead of failing the whole read.
     """
-    files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
+    files = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
     columns = {**ENVELOPE_COLUMNS, "payload": stream.payload_type}
     spec = ", ".join(f"'{name}': '{kind}'" for name, kind in columns.items())
     return (

@@ -97,7 +97,7 @@ def _lake_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line."""
+    """Return the command-line parser."""
     parser = argparse.ArgumentParser(
         prog="energy-lakehouse",
         description="Build Silver and Gold tables from the Home Energy Lake's Bronze store.",

@@ -190,10 +190,12 @@ def _macros(ctx: RenderContext) -> dict[str, Callable[..., str]]:
         "positive": lambda expr: f"(CASE WHEN {expr} > 0 THEN {expr} WHEN {expr} <= 0 THEN 0 END)",
         "iso_day_of_week": lambda col: f"isodow({col})" if duck else f"(weekday({col}) + 1)",
         "site_location": site_location,
-        **{
-            name: (lambda value=getattr(ctx.tuning, name): repr(value)) for name in Tuning.__slots__
-        },
+        **{name: _constant(getattr(ctx.tuning, name)) for name in Tuning.__slots__},
     }
+
+
+def _constant(value: float) -> Callable[[], str]:
+    return lambda: repr(value)
 
 
 def _evaluate(node: ast.expr, macros: Mapping[str, Callable[..., str]]) -> str:
@@ -214,7 +216,7 @@ def _call(name: str, args: list[str], macros: Mapping[str, Callable[..., str]]) 
 
 
 def render(model: Model, ctx: RenderContext) -> str:
-    """The model's SQL for one engine, window and time zone."""
+    """Return the model's SQL for one engine, window and time zone."""
     macros = _macros(ctx)
 
     def expand(match: re.Match[str]) -> str:

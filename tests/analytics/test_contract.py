@@ -183,7 +183,7 @@ def _fetched_at(raw: bytes, contract: Contract) -> datetime:
     """The emoncms parser ignores feeds older than an hour: fetch just after the newest."""
     if contract.vendor != "emoncms":
         return FETCHED_AT
-    import json  # noqa: PLC0415
+    import json
 
     times = [float(f["time"]) for f in json.loads(raw) if isinstance(f, dict) and f.get("time")]
     return datetime.fromtimestamp(max(times), UTC) + timedelta(seconds=30) if times else FETCHED_AT
@@ -219,7 +219,7 @@ def test_staging_matches_live_parser(
         f"SELECT {columns} FROM {contract.table} WHERE _source_file = ? ORDER BY ts",
         [str(segment)],
     )
-    import json  # noqa: PLC0415
+    import json
 
     try:
         reading = contract.parse(json.loads(raw), fetched_at)

@@ -101,7 +101,7 @@ def test_spark_rendering_gives_the_same_tables(lake: Path, tmp_path: Path) -> No
 
 def test_bad_macros_are_refused() -> None:
     model = Model("m", "gold", "SELECT {{ __import__('os') }}", "table", None, None)
-    with pytest.raises(ModelError, match="unsupported macro|unknown macro"):
+    with pytest.raises(ModelError, match=r"unsupported macro|unknown macro"):
         render(model, _ctx("duckdb"))
     unknown = Model("m", "gold", "SELECT {{ nothing() }}", "table", None, None)
     with pytest.raises(ModelError, match="unknown macro"):

@@ -26,7 +26,8 @@ def test_sun_position_matches_pvlib(lake: Path, tmp_path: Path) -> None:
     make_lakehouse(lake, db, timezone="UTC", latitude=latitude, longitude=longitude).build()
     rows = query(
         db,
-        "SELECT timestamp, sun_elevation_deg, sun_azimuth_deg FROM features_sun_position ORDER BY 1",
+        "SELECT timestamp, sun_elevation_deg, sun_azimuth_deg "
+        "FROM features_sun_position ORDER BY 1",
     )
     assert len(rows) == 72
     middles = pd.DatetimeIndex([r[0] + timedelta(minutes=30) for r in rows])

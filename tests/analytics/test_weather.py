@@ -123,7 +123,8 @@ def test_forecasts_keep_every_issue(lake: Path, tmp_path: Path) -> None:
     # The combined actual for 14:00 is the freshest issue.
     assert query(
         db,
-        "SELECT temp_metno FROM weather_combined WHERE timestamp = TIMESTAMPTZ '2024-09-19 14:00:00+00'",
+        "SELECT temp_metno FROM weather_combined "
+        "WHERE timestamp = TIMESTAMPTZ '2024-09-19 14:00:00+00'",
     ) == [(16.0,)]
 
 
