@@ -96,13 +96,13 @@ class Identities:
     meter_serial: str = "21470031"
     battery_serial: str = "P030T020Z2001234567     "
     solaredge_site_id: int = 3119021
-    solaredge_api_key: str = "SIMULATEDSOLAREDGEKEY0123456789AB"
-    emoncms_apikey: str = "5f0c9b7e1a2d4c6e8f0a1b2c3d4e5f60"
+    solaredge_api_key: str = "demo-solaredge-key"
+    emoncms_apikey: str = "demo-emoncms-key"
     myuplink_client_id: str = "house-simulator-client"
     myuplink_client_secret: str = "house-simulator-secret"  # noqa: S105 - a fake API's
     myuplink_system_id: str = "6d2b8e34-0c1f-4a7e-9b21-5f3c0d8e1a47"
     myuplink_device_id: str = "emmy-r-1234-20250917-104233-34-ab-cd-ef-01-23"
-    owm_appid: str = "0123456789abcdef0123456789abcdef"
+    owm_appid: str = "demo-owm-key"
 
 
 @dataclass(frozen=True, slots=True)

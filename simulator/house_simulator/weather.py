@@ -14,6 +14,7 @@ from .noise import FloatArray, floats, smooth_noise
 
 DAY_S = 86_400.0
 YEAR_DAYS = 365.2422
+CLEAR_SKY_HAZE = 0.93
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ def cloud_cover(seed: int, t: FloatArray) -> FloatArray:
     """Cloud cover in %: slow weather systems, passing fields and broken cumulus."""
     doy = _day_of_year(t)
     # Central European winters are grey, summers brighter.
-    season = 0.45 * np.cos(2.0 * np.pi * (doy - 10.0) / YEAR_DAYS)
+    season = 0.5 + 0.45 * np.cos(2.0 * np.pi * (doy - 10.0) / YEAR_DAYS)
     latent = (
         season
         + 0.95 * smooth_noise(seed, "cloud/synoptic", t, 1.6 * DAY_S)
@@ -92,7 +93,8 @@ def clear_sky_ghi(zenith: FloatArray) -> FloatArray:
     """Haurwitz clear-sky global horizontal irradiance, W/m²."""
     cos_z = np.cos(np.radians(np.minimum(zenith, 90.0)))
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        ghi = 1098.0 * cos_z * np.exp(-0.057 / cos_z)
+        # Haurwitz's sky is very clean; central European air carries more aerosol.
+        ghi = CLEAR_SKY_HAZE * 1098.0 * cos_z * np.exp(-0.057 / cos_z)
     return np.where(zenith < 90.0, np.nan_to_num(ghi), 0.0)
 
 
