@@ -8,6 +8,7 @@ Exit codes: 0 done (corrupt segments are reported, not fatal), 1 unexpected erro
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 import sys
@@ -83,8 +84,15 @@ def _lake_options(parser: argparse.ArgumentParser) -> None:
         "--adls-prefix", default="", help="folder of the lake root in the file system"
     )
     group.add_argument(
-        "--adls-credential",
-        help="account key or SAS token; default: the environment's Azure identity",
+        "--adls-account-key",
+        default=os.environ.get("AZURE_STORAGE_KEY"),
+        help="storage account key (default: $AZURE_STORAGE_KEY)",
+    )
+    group.add_argument(
+        "--adls-sas-token",
+        default=os.environ.get("AZURE_STORAGE_SAS_TOKEN"),
+        help="SAS token (default: $AZURE_STORAGE_SAS_TOKEN); without key or SAS, the "
+        "environment's Azure identity (service principal, managed identity, az login)",
     )
     group.add_argument(
         "--adls-cache",
@@ -150,8 +158,9 @@ def _resolve_lake(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         account_url=args.adls_account_url,
         filesystem=args.adls_filesystem,
         prefix=args.adls_prefix,
-        credential=args.adls_credential,
         cache=cache,
+        account_key=args.adls_account_key,
+        sas_token=args.adls_sas_token,
         progress=_progress(not args.no_progress),
     )
     print(f"ADLS: {synced.downloaded} segments downloaded, {synced.unchanged} unchanged")
