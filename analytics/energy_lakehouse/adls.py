@@ -15,6 +15,7 @@ import ipaddress
 import json
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from azure.core.credentials import AzureNamedKeyCredential, AzureSasCredential, TokenCredential
@@ -36,8 +37,11 @@ class SyncReport:
 
 
 def account_name(account_url: str) -> str:
-    """Return the storage account of a DFS URL (the host's first label, or for an IP
-    address, as local emulators use, the first path segment)."""
+    """Return the storage account of a DFS URL.
+
+    That is the host's first label, or for an IP address (as emulators use) the first
+    path segment.
+    """
     parts = urlsplit(account_url)
     host = parts.hostname or ""
     try:
@@ -69,7 +73,7 @@ def sync_adls(
     account_key: str | None = None,
     sas_token: str | None = None,
     progress: Callable[[str, int], Callable[[int], None]] | None = None,
-    **client_options: object,
+    **client_options: Any,
 ) -> SyncReport:
     """Mirror the Bronze segments of an ADLS file system into ``cache``."""
     cache.mkdir(parents=True, exist_ok=True)

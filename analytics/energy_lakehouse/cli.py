@@ -8,8 +8,8 @@ Exit codes: 0 done (corrupt segments are reported, not fatal), 1 unexpected erro
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Callable, Sequence
+import os
 from pathlib import Path
 import sys
 from typing import Any

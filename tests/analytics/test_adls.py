@@ -13,8 +13,8 @@ import pytest
 from custom_components.home_energy_lake.lake.adls import AccountKey, AdlsBackend
 from energy_lakehouse.adls import account_name, sync_adls
 from energy_lakehouse.lakehouse import LakeUnavailableError
+from tests.lake.fake_adls import ACCOUNT, ACCOUNT_KEY, FakeAdls
 
-from ..lake.fake_adls import ACCOUNT, ACCOUNT_KEY, FakeAdls
 from . import scenario as s
 from .conftest import make_lakehouse, one_row
 
@@ -31,6 +31,7 @@ async def _in_thread(work: Callable[[], Any]) -> Any:
 
 
 async def _upload(server: FakeAdls, local: Path) -> None:
+    segments = [(p.relative_to(local).as_posix(), p.read_bytes()) for p in local.rglob("*.gz")]  # noqa: ASYNC240 - a test's few small files
     backend = AdlsBackend(
         account_name=ACCOUNT,
         filesystem="bronze",
@@ -38,8 +39,8 @@ async def _upload(server: FakeAdls, local: Path) -> None:
         endpoint=server.account_url,
     )
     try:
-        for path in sorted(local.rglob("*.jsonl.gz")):
-            await backend.async_put(path.relative_to(local).as_posix(), path.read_bytes())
+        for path, data in sorted(segments):
+            await backend.async_put(path, data)
     finally:
         await backend.async_close()
 
