@@ -7,7 +7,7 @@ loopback ADLS Gen2 server of the Bronze tests, reached through the real Azure SD
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -63,13 +63,15 @@ MYUPLINK_DEVICE = "batman-r-1234-20240201-123456-aa-bb-cc-dd-ee-ff"
 
 
 @pytest.fixture(autouse=True)
-def mock_setup_entry() -> Iterator[None]:
-    """Flow tests test the flow: the created entry is not set up."""
+async def mock_setup_entry(hass: HomeAssistant) -> AsyncIterator[None]:
+    """Flow tests test the flow: the created entry is not set up (nor, later, unloaded)."""
     with (
         patch("custom_components.home_energy_lake.async_setup_entry", return_value=True),
         patch("custom_components.home_energy_lake.async_unload_entry", return_value=True),
     ):
         yield
+        for entry in hass.config_entries.async_entries(DOMAIN):
+            await hass.config_entries.async_unload(entry.entry_id)
 
 
 def choose(
