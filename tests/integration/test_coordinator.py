@@ -7,6 +7,7 @@ from pathlib import Path
 import time
 from typing import Any
 
+import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.application_credentials import (
     ClientCredential,
@@ -204,11 +205,14 @@ async def test_myuplink_refused_refresh_starts_reauth(
 
 
 @pytest.mark.usefixtures("credentials")
+@pytest.mark.parametrize(
+    "failure", [{"status": 503}, {"exc": aiohttp.ClientConnectionError("unreachable")}]
+)
 async def test_myuplink_token_server_down_retries(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path, failure: dict[str, Any]
 ) -> None:
     """A token endpoint that fails is a temporary problem, not a reason to log in again."""
-    aioclient_mock.post(TOKEN_URL, status=503)
+    aioclient_mock.post(TOKEN_URL, **failure)
     entry = myuplink_entry(hass, lake, expires_at=time.time() - 10)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY

@@ -7,10 +7,11 @@ from pathlib import Path
 import shutil
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import get_system_health_info
+from pytest_homeassistant_custom_component.common import MockConfigEntry, get_system_health_info
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -20,6 +21,9 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.home_energy_lake.api.models import RawAnswer
 from custom_components.home_energy_lake.const import DOMAIN
 from custom_components.home_energy_lake.coordinator import expires_in
+from custom_components.home_energy_lake.lake.backend import ErrorKind
+from custom_components.home_energy_lake.lake.record import BronzeRecord
+from tests.lake.fake_adls import ACCOUNT, FakeAdls
 
 from .conftest import (
     FRONIUS_CONF,
@@ -155,3 +159,45 @@ def test_expires_header_parsing() -> None:
     assert expires_in([answer("Mon, 05 Oct 2026 05:40:00 GMT"), later], now) == timedelta(
         minutes=30
     )
+
+
+async def test_refused_lake_credential_starts_reauth(
+    hass: HomeAssistant, socket_enabled: None
+) -> None:
+    """An ADLS key the store refuses at upload time asks the user for a new one."""
+    async with FakeAdls() as adls:
+        # A home with no source yet: only the lake, reached over real loopback HTTP.
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title="Home",
+            unique_id=f"adls:{adls.account_url}/bronze/",
+            data={
+                "latitude": 52.5244,
+                "longitude": 13.4105,
+                "sources": {},
+                "lake": {
+                    "backend": "adls",
+                    "account_name": ACCOUNT,
+                    "filesystem": "bronze",
+                    "auth": "account_key",
+                    "account_key": "d3Jvbmcga2V5",
+                    "endpoint": adls.account_url,
+                },
+            },
+        )
+        entry.add_to_hass(hass)
+        await setup(hass, entry)
+        writer = entry.runtime_data.writer
+        writer.append(
+            BronzeRecord("weather", "openmeteo", "x", "forecast", datetime.now(UTC), 200, b"{}")
+        )
+        await writer.async_flush(seal=True)
+        await hass.async_block_till_done()
+        assert writer.status.upload_error_kind is ErrorKind.AUTH_FAILED
+        flows = [
+            f
+            for f in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+            if f["context"]["source"] == SOURCE_REAUTH
+        ]
+        assert len(flows) == 1
+        assert await hass.config_entries.async_unload(entry.entry_id)
