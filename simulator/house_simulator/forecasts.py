@@ -15,7 +15,7 @@ import pvlib
 
 from .config import HouseConfig
 from .noise import FloatArray, floats, smooth_noise
-from .weather import clear_sky_ghi, cloud_transmittance, sun_position, weather_at
+from .weather import Weather, clear_sky_ghi, cloud_transmittance, sun_position, weather_at
 
 HOUR_S = 3600
 DAY_S = 86_400
@@ -68,6 +68,8 @@ class HourlyWeather:
     precipitation: FloatArray
     """mm in the hour after ``t``."""
     is_day: FloatArray
+    zenith_mid: FloatArray
+    """Solar zenith half an hour before ``t``, for forecast irradiance, degrees."""
 
 
 def issue_time(api: str, now_s: float) -> int:
@@ -92,6 +94,7 @@ class WeatherService:
         self.config = config
         self.seed = config.seed
         self._days: OrderedDict[int, HourlyWeather] = OrderedDict()
+        self._minute_days: OrderedDict[int, Weather] = OrderedDict()
         self._lock = threading.Lock()
 
     def _truth_day(self, day: int) -> HourlyWeather:
@@ -106,6 +109,7 @@ class WeatherService:
         sub = (hours[:, None] + offsets[None, :]).ravel()
         fine = weather_at(self.seed, sub, self.config.location)
         at_hour = weather_at(self.seed, hours, self.config.location)
+        zenith_mid, _azimuth = sun_position(hours - HOUR_S / 2, self.config.location)
 
         def mean(values: FloatArray) -> FloatArray:
             return floats(values.reshape(24, _SUBSTEPS).mean(axis=1))
@@ -141,6 +145,7 @@ class WeatherService:
             % 360.0,
             precipitation=np.round(rain, 1),
             is_day=(at_hour.zenith < 90.0).astype(np.float64),
+            zenith_mid=zenith_mid,
         )
         with self._lock:
             self._days[day] = result
@@ -192,7 +197,7 @@ class WeatherService:
 
         ghi, dni, dhi, direct = truth.ghi, truth.dni, truth.dhi, truth.direct
         if forecast.any():
-            ghi_f, dni_f, dhi_f, direct_f = self._forecast_radiation(t, cloud)
+            ghi_f, dni_f, dhi_f, direct_f = _forecast_radiation(t, truth.zenith_mid, cloud)
             ghi = np.where(forecast, ghi_f, ghi)
             dni = np.where(forecast, dni_f, dni)
             dhi = np.where(forecast, dhi_f, dhi)
@@ -212,25 +217,40 @@ class WeatherService:
             wind_direction=np.round(truth.wind_direction),
             precipitation=np.where(cloud > 80.0, truth.precipitation, 0.0),
             is_day=truth.is_day,
+            zenith_mid=truth.zenith_mid,
         )
 
-    def _forecast_radiation(
-        self, t: FloatArray, cloud: FloatArray
-    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """Hourly mean irradiance a model would predict from its cloud forecast."""
-        mid = t - HOUR_S / 2
-        zenith, _azimuth = sun_position(mid, self.config.location)
-        ghi = clear_sky_ghi(zenith) * cloud_transmittance(cloud)
-        parts = pvlib.irradiance.erbs(ghi, zenith, ((mid / DAY_S) % 365.2422) + 1.0)
-        dni = np.nan_to_num(np.asarray(parts["dni"], dtype=np.float64))
-        dhi = np.nan_to_num(np.asarray(parts["dhi"], dtype=np.float64))
-        direct = np.clip(ghi - dhi, 0.0, None)
-        return ghi, dni, dhi, direct
+    def _minutes(self, day: int) -> Weather:
+        """Return the true weather of a UTC day, minute by minute (cached)."""
+        with self._lock:
+            cached = self._minute_days.get(day)
+        if cached is not None:
+            return cached
+        t = (day * DAY_S + np.arange(0, DAY_S, 60)).astype(np.float64)
+        weather = weather_at(self.seed, t, self.config.location)
+        with self._lock:
+            self._minute_days[day] = weather
+            while len(self._minute_days) > 4:
+                self._minute_days.popitem(last=False)
+        return weather
+
+    def sun_times(self, day: int) -> tuple[int, int]:
+        """Return sunrise and sunset of a UTC day (Unix seconds, to the minute)."""
+        weather = self._minutes(day)
+        up = np.flatnonzero(weather.zenith < 90.833)
+        if len(up) == 0:
+            return day * DAY_S, day * DAY_S
+        return int(weather.t[up[0]]), int(weather.t[up[-1]])
 
     def current(self, api: str, now_s: float) -> dict[str, float]:
         """Return the API's view of the weather right now: truth plus its bias and noise."""
-        t = np.array([float(now_s)])
-        weather = weather_at(self.seed, t, self.config.location)
+        day = int(now_s // DAY_S)
+        minutes = self._minutes(day)
+        i = int((now_s - day * DAY_S) // 60)
+        weather = Weather(
+            **{name: getattr(minutes, name)[i : i + 1] for name in Weather.__dataclass_fields__}
+        )
+        t = weather.t
         profile = PROFILES[api]
         noise = profile.temperature_noise * smooth_noise(
             self.seed, f"{api}/analysis/temp", t, 5 * HOUR_S
@@ -254,3 +274,15 @@ class WeatherService:
             "precipitation": float(hourly.precipitation[0]),
             "is_day": float(weather.zenith[0] < 90.0),
         }
+
+
+def _forecast_radiation(
+    t: FloatArray, zenith: FloatArray, cloud: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Return the hourly mean irradiance a model would predict from its cloud forecast."""
+    ghi = clear_sky_ghi(zenith) * cloud_transmittance(cloud)
+    parts = pvlib.irradiance.erbs(ghi, zenith, (((t - HOUR_S / 2) / DAY_S) % 365.2422) + 1.0)
+    dni = np.nan_to_num(np.asarray(parts["dni"], dtype=np.float64))
+    dhi = np.nan_to_num(np.asarray(parts["dhi"], dtype=np.float64))
+    direct = np.clip(ghi - dhi, 0.0, None)
+    return ghi, dni, dhi, direct

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import numpy as np
-
 from house_simulator.config import HouseConfig
 from house_simulator.forecasts import HOUR_S, WeatherService
 
@@ -61,16 +59,8 @@ def _units(query: dict[str, str]) -> str:
 
 
 def _sun_times(service: WeatherService, now_s: float) -> tuple[int, int]:
-    """Today's sunrise and sunset (UTC day), found on the hourly grid refined to minutes."""
-    from house_simulator.weather import sun_position  # noqa: PLC0415
-
-    day = int(now_s) // 86_400 * 86_400
-    minutes = np.arange(day, day + 86_400, 60, dtype=np.float64)
-    zenith, _ = sun_position(minutes, service.config.location)
-    up = np.flatnonzero(zenith < 90.833)
-    if len(up) == 0:
-        return day, day
-    return int(minutes[up[0]]), int(minutes[up[-1]])
+    """Return today's sunrise and sunset (UTC day)."""
+    return service.sun_times(int(now_s) // 86_400)
 
 
 def current(
