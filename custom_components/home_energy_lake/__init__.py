@@ -11,8 +11,13 @@ from typing import Any
 
 import aiohttp
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_LATITUDE, CONF_LONGITUDE, Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.const import (
+    CONF_LATITUDE,
+    CONF_LONGITUDE,
+    EVENT_HOMEASSISTANT_STOP,
+    Platform,
+)
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_entry_oauth2_flow, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -142,6 +147,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeEnergyLakeConfigEntr
         store=backend.description,
     )
     entry.async_on_unload(issues.async_start())
+
+    async def _async_stop_writer(_event: Event) -> None:
+        # Home Assistant does not unload entries when it stops: flush, seal and upload now.
+        await writer.async_stop()
+
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_stop_writer))
     _schedule_captures(hass, entry)
     entry.async_on_unload(entry.add_update_listener(_async_options_changed))
     _remove_stale_devices(hass, entry)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.loader import async_get_custom_components
@@ -82,3 +83,17 @@ async def test_a_removed_source_loses_its_device(
     assert registry.async_get(openmeteo.id) is None
     assert hass.states.get("sensor.open_meteo_temperature") is None
     assert hass.states.get("sensor.symo_pv_power").state == "1111.0"
+
+
+async def test_stopping_home_assistant_ships_the_spool(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path
+) -> None:
+    """Home Assistant stops without unloading entries: the writer still seals and uploads."""
+    mock_fronius(aioclient_mock)
+    entry = make_entry(hass, lake, {"fronius": FRONIUS_CONF})
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert read_lake(lake) == []
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert sorted(r["endpoint"] for r in read_lake(lake)) == ["meter", "powerflow"]
