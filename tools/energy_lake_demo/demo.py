@@ -142,7 +142,9 @@ async def _prepare_hass(settings: DemoSettings, hass: HassProcess) -> None:
             "auth/long_lived_access_token", client_name=f"demo-{int(time.time())}", lifespan=365
         )
         (settings.demo_dir / "token").write_text(token + "\n", encoding="utf-8")
-        await add_home_energy_lake(client, settings.simulator_url, settings.lake_dir)
+        await add_home_energy_lake(
+            client, settings.simulator_url, settings.lake_dir, (HOUSE.latitude, HOUSE.longitude)
+        )
         await save_energy_preferences(client)
 
 

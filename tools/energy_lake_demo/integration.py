@@ -13,18 +13,30 @@ FLOW = "/api/config/config_entries/flow"
 MAX_STEPS = 30
 
 
-def flow_answers(simulator_url: str, lake_dir: Path) -> dict[str, Mapping[str, Any]]:
-    """Return what the demo answers at each step of the config flow, by step id."""
-    host = simulator_url.removeprefix("http://")
+def flow_answers(
+    simulator_url: str, lake_dir: Path, location: tuple[float, float]
+) -> dict[str, Mapping[str, Any]]:
+    """Return what the demo answers at each step of the config flow, by step id.
+
+    The flow runs in advanced mode, whose *API URL* fields point the cloud APIs at the
+    house simulator; docs/integration.md lists the steps.
+    """
+    latitude, longitude = location
     return {
-        "user": {"name": "Demo house"},
-        "store": {"store_type": "local", "local_path": str(lake_dir)},
-        "solar": {"solar_type": "fronius"},
-        "fronius": {"host": host},
-        "heat_pump": {"heat_pump_type": "emoncms"},
+        "user": {
+            "latitude": latitude,
+            "longitude": longitude,
+            "solar": "fronius",
+            "heatpump": "emoncms",
+            "weather": ["openmeteo", "owm", "metno"],
+            "lake": "local",
+        },
+        "local": {"path": str(lake_dir)},
+        "fronius": {"host": simulator_url},
         "emoncms": {"url": simulator_url, "api_key": "demo-emoncms-key"},
-        "weather": {"weather_apis": ["openmeteo", "owm", "metno"]},
-        "openweathermap": {"api_key": "demo-owm-key"},
+        "openmeteo": {"base_url": f"{simulator_url}/v1"},
+        "owm": {"api_key": "demo-owm-key", "base_url": simulator_url},
+        "metno": {"base_url": f"{simulator_url}/weatherapi/locationforecast/2.0"},
     }
 
 
@@ -35,12 +47,16 @@ async def find_entry(client: HassClient) -> dict[str, Any] | None:
     return None
 
 
-async def add_home_energy_lake(client: HassClient, simulator_url: str, lake_dir: Path) -> str:
+async def add_home_energy_lake(
+    client: HassClient, simulator_url: str, lake_dir: Path, location: tuple[float, float]
+) -> str:
     """Run the config flow against the simulator unless the entry exists; return its id."""
     if (entry := await find_entry(client)) is not None:
         return str(entry["entry_id"])
-    answers = flow_answers(simulator_url, lake_dir)
-    result: dict[str, Any] = await client.post(FLOW, {"handler": DOMAIN})
+    answers = flow_answers(simulator_url, lake_dir, location)
+    result: dict[str, Any] = await client.post(
+        FLOW, {"handler": DOMAIN, "show_advanced_options": True}
+    )
     for _ in range(MAX_STEPS):
         if result["type"] == "create_entry":
             return str(result["result"]["entry_id"])
@@ -65,8 +81,12 @@ async def save_energy_preferences(client: HassClient) -> None:
     """Point the Energy dashboard at our lifetime energy sensors."""
     entities = await our_entities(client)
 
-    def pick(suffix: str) -> str | None:
-        return next((eid for uid, eid in entities.items() if uid.endswith(suffix)), None)
+    def pick(key: str) -> str | None:
+        # Unique ids are <vendor>_<device>_<key>, with "_from_power" for integrated counters.
+        return next(
+            (eid for uid, eid in sorted(entities.items()) if f"_{key}" in uid and "energy" in key),
+            None,
+        )
 
     grid_in, grid_out, solar = (
         pick("grid_import_energy"),
@@ -101,9 +121,5 @@ async def save_energy_preferences(client: HassClient) -> None:
         sources.append(
             {"type": "solar", "stat_energy_from": solar, "config_entry_solar_forecast": None}
         )
-    devices = [
-        {"stat_consumption": eid}
-        for suffix in ("electric_energy",)
-        if (eid := pick(suffix)) is not None
-    ]
+    devices = [{"stat_consumption": eid} for eid in (pick("electric_energy"),) if eid]
     await client.ws("energy/save_prefs", energy_sources=sources, device_consumption=devices)
