@@ -49,7 +49,7 @@ from .faults import Fault, write_log
 from .forecasts import WeatherService
 from .formats import emoncms, fronius, metno, openmeteo, owm
 from .house import DAY_S, SAMPLES_PER_DAY, DayFrame, House, describe
-from .snapshot import Snapshot, snapshot_of
+from .snapshot import Snapshot, snapshots_of
 
 JSON = "application/json"
 SOLAR_EVERY = 1
@@ -237,8 +237,7 @@ def _solar_and_heatpump(
     frame: DayFrame, config: HouseConfig, streams: _Streams, recorder: _Recorder, slow: bool
 ) -> None:
     """One day of Fronius and emoncms polls."""
-    for i in range(SAMPLES_PER_DAY):
-        state = snapshot_of(frame, i)
+    for i, state in enumerate(snapshots_of(frame)):
         if i % SOLAR_EVERY == 0 and not (state.inverter_offline and not state.offline_error):
             turn = frame.day * SAMPLES_PER_DAY + i if slow else None
             _fronius_poll(state, config, streams, recorder, turn)

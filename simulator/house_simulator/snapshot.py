@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+from numpy.typing import NDArray
 
 from .house import STEP_S, DayFrame, House, day_index_of
+from .noise import FloatArray
 
 COUNTER_UPDATE_SAMPLES = 300 // STEP_S
 """A GEN24 updates its lifetime counter every five minutes."""
@@ -43,38 +48,66 @@ class Snapshot:
     hp_heat_total: float
 
 
-def snapshot_of(frame: DayFrame, i: int) -> Snapshot:
-    """Sample ``i`` of ``frame``."""
+def _columns(frame: DayFrame, index: NDArray[np.int64]) -> dict[str, list[Any]]:
+    """Return the snapshot fields at samples ``index``, column by column, in field order.
+
+    This is the one mapping from the physics to what devices report.
+    """
     counters = frame.counters
     hp = frame.heat_pump
     reported = frame.reported
-    return Snapshot(
-        t=float(frame.t[i]),
-        pv_dc=float(frame.pv.dc[i]),
-        pv_dc_strings=(float(frame.pv.dc_strings[0][i]), float(frame.pv.dc_strings[1][i])),
-        pv_ac=float(frame.pv_ac[i]),
-        consumption=float(frame.load[i] + hp.electric[i]),
-        grid=float(frame.grid[i]),
-        battery_power=float(frame.battery_power[i]),
-        battery_soc=float(frame.battery_soc[i]),
-        air_temperature=float(frame.weather.temperature[i]),
-        cell_temperature=float(frame.pv.cell_temperature[i]),
-        inverter_offline=bool(frame.inverter_offline[i]),
-        offline_error=bool(frame.offline_error[i]),
-        hp_electric=float(hp.electric[i]),
-        hp_heat=float(hp.heat[i]),
-        flow_temperature=float(reported["flow_temperature"][i]),
-        return_temperature=float(reported["return_temperature"][i]),
-        outside_temperature=float(reported["outside_temperature"][i]),
-        flow_rate=float(hp.flow_rate[i]),
-        hp_running=bool(hp.running[i]),
-        pv_total=float(counters["pv"][i]),
-        pv_total_5min=float(counters["pv"][i - i % COUNTER_UPDATE_SAMPLES]),
-        grid_import_total=float(counters["grid_import"][i]),
-        grid_export_total=float(counters["grid_export"][i]),
-        hp_electric_total=float(counters["hp_electric"][i]),
-        hp_heat_total=float(counters["hp_heat"][i]),
-    )
+
+    def floats(values: FloatArray) -> list[Any]:
+        return cast("list[float]", values[index].tolist())
+
+    def flags(values: FloatArray) -> list[Any]:
+        return [value > 0 for value in floats(values)]
+
+    five_minutes = index - index % COUNTER_UPDATE_SAMPLES
+    strings = zip(floats(frame.pv.dc_strings[0]), floats(frame.pv.dc_strings[1]), strict=True)
+    return {
+        "t": floats(frame.t),
+        "pv_dc": floats(frame.pv.dc),
+        "pv_dc_strings": list(strings),
+        "pv_ac": floats(frame.pv_ac),
+        "consumption": floats(frame.load + hp.electric),
+        "grid": floats(frame.grid),
+        "battery_power": floats(frame.battery_power),
+        "battery_soc": floats(frame.battery_soc),
+        "air_temperature": floats(frame.weather.temperature),
+        "cell_temperature": floats(frame.pv.cell_temperature),
+        "inverter_offline": flags(frame.inverter_offline),
+        "offline_error": flags(frame.offline_error),
+        "hp_electric": floats(hp.electric),
+        "hp_heat": floats(hp.heat),
+        "flow_temperature": floats(reported["flow_temperature"]),
+        "return_temperature": floats(reported["return_temperature"]),
+        "outside_temperature": floats(reported["outside_temperature"]),
+        "flow_rate": floats(hp.flow_rate),
+        "hp_running": flags(hp.running),
+        "pv_total": floats(counters["pv"]),
+        "pv_total_5min": cast("list[float]", counters["pv"][five_minutes].tolist()),
+        "grid_import_total": floats(counters["grid_import"]),
+        "grid_export_total": floats(counters["grid_export"]),
+        "hp_electric_total": floats(counters["hp_electric"]),
+        "hp_heat_total": floats(counters["hp_heat"]),
+    }
+
+
+def snapshots_of(frame: DayFrame) -> list[Snapshot]:
+    """Return every sample of ``frame`` as a snapshot (in bulk, for the history)."""
+    columns = _columns(frame, np.arange(len(frame.t)))
+    names = list(columns)
+    return [
+        Snapshot(**dict(zip(names, row, strict=True)))
+        for row in zip(*columns.values(), strict=True)
+    ]
+
+
+def snapshot_of(frame: DayFrame, i: int) -> Snapshot:
+    """Return sample ``i`` of ``frame``."""
+    columns = _columns(frame, np.array([i]))
+    return Snapshot(**{name: values[0] for name, values in columns.items()})
 
 
 def snapshot_at(house: House, t: float) -> Snapshot:

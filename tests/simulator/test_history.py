@@ -195,3 +195,33 @@ def test_end_defaults_to_today(tmp_path: Path) -> None:
     assert report.days == 1
     folder = (today - timedelta(days=1)).strftime("%Y/%m/%d")
     assert list((tmp_path / "lake/solar/raw" / folder).glob("*.jsonl.gz"))
+
+
+async def test_history_says_what_the_server_says(one_day: Path, socket_enabled: None) -> None:
+    import aiohttp
+
+    from house_simulator.server import start_server
+
+    records = _records(one_day / "lake", "solar/raw/2026/02/03/*.jsonl.gz")
+    record = records[4000]
+    moment = datetime.fromisoformat(record["fetched_at"]).replace(microsecond=0)
+    # Nearly frozen time: the request lands in the same 10-second sample.
+    url, stop, _simulator = await start_server(
+        CONFIG, start=moment, speed=1e-6, faults=[OFFLINE, STUCK]
+    )
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{url}/solar_api/v1/GetPowerFlowRealtimeData.fcgi") as response,
+        ):
+            body = await response.read()
+    finally:
+        await stop()
+    assert json.loads(body) == record["payload"]
+    raw_lines = b"".join(
+        gzip.open(path).read()
+        for path in sorted((one_day / "lake").glob("solar/raw/2026/02/03/*.jsonl.gz"))
+    ).splitlines()
+    stored = raw_lines[4000]
+    payload = stored[stored.index(b'"payload":') + len(b'"payload":') : -1]
+    assert payload == body.replace(b"\n", b" ")

@@ -9,6 +9,7 @@ precision, ``E_Day``/``E_Year`` null, ``E_Total`` updated every five minutes, an
 from __future__ import annotations
 
 from datetime import UTC, datetime
+import struct
 from typing import Any
 
 import numpy as np
@@ -22,9 +23,12 @@ _INDENT = 3
 _SEPARATORS = (",", " : ")
 
 
+_FLOAT32 = struct.Struct("f")
+
+
 def _f32(value: float) -> float:
     """Return a float as the device sends it: float32 precision printed as a double."""
-    return float(np.float32(value))
+    return float(_FLOAT32.unpack(_FLOAT32.pack(value))[0])
 
 
 def timestamp(t: float) -> str:
@@ -89,34 +93,41 @@ def e_total(snapshot: Snapshot) -> float:
     return snapshot.pv_total_5min
 
 
+def _number(value: float) -> str:
+    """Return a power as the device writes it: float32 precision, printed as a double."""
+    return repr(_f32(value))
+
+
 def powerflow(snapshot: Snapshot, config: HouseConfig) -> bytes:
-    """``GetPowerFlowRealtimeData.fcgi``."""
+    """Answer ``GetPowerFlowRealtimeData.fcgi``.
+
+    The history renders millions of these, so values go in as JSON text directly.
+    """
     has_battery = config.battery is not None
-    inverter_p = snapshot.pv_ac + snapshot.battery_power
     consumption = snapshot.consumption
     grid_import = max(snapshot.grid, 0.0)
     autonomy = 100.0 if consumption <= 0 else max(0.0, (1.0 - grid_import / consumption) * 100.0)
     produced = snapshot.pv_ac
     self_consumption = (
-        None
+        "null"
         if produced <= 1.0
-        else min(100.0, (produced - max(-snapshot.grid, 0.0)) / produced * 100.0)
+        else _number(min(100.0, (produced - max(-snapshot.grid, 0.0)) / produced * 100.0))
     )
     soc = snapshot.battery_soc
-    idle_battery = abs(snapshot.battery_power) < 1.0
-    return _POWERFLOW.render(
-        timestamp=timestamp(snapshot.t),
-        battery_mode="normal" if has_battery else "disabled",
-        e_total=round(e_total(snapshot), 10),
-        inverter_p=_f32(inverter_p),
-        soc=_f32(soc) if has_battery else 0.0,
-        battery_standby=bool(has_battery and idle_battery and soc <= config_min_soc(config)),
-        p_akku=_f32(snapshot.battery_power) if has_battery else None,
-        p_grid=_f32(snapshot.grid),
-        p_load=_f32(-consumption),
-        p_pv=_f32(snapshot.pv_dc),
-        autonomy=_f32(autonomy),
-        self_consumption=None if self_consumption is None else _f32(self_consumption),
+    standby = has_battery and abs(snapshot.battery_power) < 1.0 and soc <= config_min_soc(config)
+    return _POWERFLOW.render_json(
+        timestamp=f'"{timestamp(snapshot.t)}"',
+        battery_mode='"normal"' if has_battery else '"disabled"',
+        e_total=repr(round(e_total(snapshot), 10)),
+        inverter_p=_number(snapshot.pv_ac + snapshot.battery_power),
+        soc=_number(soc) if has_battery else "0.0",
+        battery_standby="true" if standby else "false",
+        p_akku=_number(snapshot.battery_power) if has_battery else "null",
+        p_grid=_number(snapshot.grid),
+        p_load=_number(-consumption),
+        p_pv=_number(snapshot.pv_dc),
+        autonomy=_number(autonomy),
+        self_consumption=self_consumption,
     )
 
 

@@ -8,6 +8,7 @@ six-hourly to day 9; six-hourly steps have no ``next_1_hours``; the last ones la
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 import json
 from typing import Any
 
@@ -42,11 +43,15 @@ def last_modified(now_s: float) -> int:
 
 def http_date(t: float) -> str:
     """Return an HTTP date (RFC 7231), always in English whatever the locale."""
-    moment = datetime.fromtimestamp(int(t), tz=UTC)
-    return (
-        f"{_DAYS[moment.weekday()]}, {moment.day:02d} {_MONTHS[moment.month - 1]} "
-        f"{moment.year} {moment:%H:%M:%S} GMT"
-    )
+    day, seconds = divmod(int(t), 86_400)
+    hours, rest = divmod(seconds, 3600)
+    return f"{_day_prefix(day)} {hours:02d}:{rest // 60:02d}:{rest % 60:02d} GMT"
+
+
+@lru_cache(maxsize=64)
+def _day_prefix(day: int) -> str:
+    moment = datetime.fromtimestamp(day * 86_400, tz=UTC)
+    return f"{_DAYS[moment.weekday()]}, {moment.day:02d} {_MONTHS[moment.month - 1]} {moment.year}"
 
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

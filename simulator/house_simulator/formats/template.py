@@ -28,6 +28,10 @@ class Template:
         """Return the document with ``values`` (numbers, strings, None, or JSON-able objects)."""
         return self._format.format_map({k: json_value(v) for k, v in values.items()}).encode()
 
+    def render_json(self, **texts: str) -> bytes:
+        """Return the document with values already written as JSON text (the fast path)."""
+        return self._format.format_map(texts).encode()
+
 
 def json_value(value: Any) -> str:
     """One value as JSON text; NaN and infinities become null, as devices send them."""
