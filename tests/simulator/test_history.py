@@ -219,7 +219,7 @@ async def test_history_says_what_the_server_says(one_day: Path, socket_enabled: 
         await stop()
     assert json.loads(body) == record["payload"]
     raw_lines = b"".join(
-        gzip.open(path).read()
+        gzip.decompress(path.read_bytes())
         for path in sorted((one_day / "lake").glob("solar/raw/2026/02/03/*.jsonl.gz"))
     ).splitlines()
     stored = raw_lines[4000]
