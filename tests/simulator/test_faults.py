@@ -154,3 +154,43 @@ def test_seeded_house_applies_its_own_faults() -> None:
     day = int(offline.start_s // DAY_S)
     frame = house.day(day)
     assert np.all(frame.inverter_offline[offline.active(frame.t)] == 1.0)
+
+
+def _feeds(frame, i):  # type: ignore[no-untyped-def]
+    import json
+
+    from house_simulator.formats import emoncms
+    from house_simulator.snapshot import snapshot_of
+
+    return {f["name"]: f["value"] for f in json.loads(emoncms.feed_list(snapshot_of(frame, i)))}
+
+
+def test_overconsumption_shows_in_the_emoncms_answers() -> None:
+    fault = Fault(HEATPUMP_OVERCONSUMPTION, START, START + timedelta(days=1), {"factor": 1.25})
+    healthy, faulty = _with().day(SPRING_DAY), _with(fault).day(SPRING_DAY)
+    running = [int(i) for i in np.flatnonzero(healthy.heat_pump.running > 0)[::200]]
+    assert running
+    for i in running:
+        good, bad = _feeds(healthy, i), _feeds(faulty, i)
+        assert bad["heatpump_heat"] == good["heatpump_heat"]
+        assert bad["heatpump_elec"] == pytest.approx(1.25 * good["heatpump_elec"], abs=1.0)
+    end = len(healthy.t) - 1
+    assert _feeds(faulty, end)["heatpump_elec_kwh"] > _feeds(healthy, end)["heatpump_elec_kwh"]
+
+
+def test_string_loss_shows_in_the_fronius_answers() -> None:
+    import json
+
+    from house_simulator.formats import fronius
+    from house_simulator.snapshot import snapshot_of
+
+    fault = Fault(PV_STRING_LOSS, START, START + timedelta(days=1), {"fraction": 0.4})
+    healthy, faulty = _with().day(SPRING_DAY), _with(fault).day(SPRING_DAY)
+    noon = int(np.argmax(healthy.pv.dc))
+    config = _with().config
+
+    def p_pv(frame) -> float:  # type: ignore[no-untyped-def]
+        body = json.loads(fronius.powerflow(snapshot_of(frame, noon), config))
+        return float(body["Body"]["Data"]["Site"]["P_PV"])
+
+    assert p_pv(faulty) == pytest.approx(0.6 * p_pv(healthy), rel=1e-4)
