@@ -114,6 +114,16 @@ def _now_value(pick: Callable[[WeatherPoint], float | None]) -> Callable[[Any], 
     return lambda reading: weather_now(reading, pick)
 
 
+def _charging(battery_power: float | None) -> float | None:
+    """Power going into the battery, W (battery power is negative while charging)."""
+    return None if battery_power is None else max(-battery_power, 0.0)
+
+
+def _discharging(battery_power: float | None) -> float | None:
+    """Power coming out of the battery, W."""
+    return None if battery_power is None else max(battery_power, 0.0)
+
+
 SOLAR_SENSORS: tuple[ReadingSensorDescription, ...] = (
     _power("pv_power", lambda r: r.pv_power),
     _power("grid_import_power", lambda r: r.grid_import_power),
@@ -136,6 +146,9 @@ SOLAR_SENSORS: tuple[ReadingSensorDescription, ...] = (
     _energy(
         "grid_export_energy", lambda r: r.grid_export_energy_total, lambda r: r.grid_export_power
     ),
+    # Inverters report battery power but no battery counters: these are always integrated.
+    _energy("battery_charge_energy", lambda r: None, lambda r: _charging(r.battery_power)),
+    _energy("battery_discharge_energy", lambda r: None, lambda r: _discharging(r.battery_power)),
 )
 
 HEATPUMP_SENSORS: tuple[ReadingSensorDescription, ...] = (

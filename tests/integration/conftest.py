@@ -8,11 +8,13 @@ from those files in code, where the test says so.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 import gzip
 import json
 from pathlib import Path
 from typing import Any
 
+from homeassistant import block_async_io
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -42,6 +44,25 @@ OWM_ID = "owm_52.52_13.41"
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load integrations from custom_components in every test here."""
+
+
+@pytest.fixture(autouse=True)
+def blocking_io_detector(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Run every test with Home Assistant's blocking-I/O detector on, as a real hass does.
+
+    The test plugin does not turn it on. Blocking sleeps and HTTP requests then raise;
+    the other blocking calls it knows are reported in the log, and any report fails the
+    test. (Under tests, Home Assistant itself leaves open/listdir/scandir unchecked.)
+    """
+    block_async_io.enable()
+    try:
+        yield
+    finally:
+        calls = block_async_io._BLOCKED_CALLS.calls
+        for call in calls:
+            setattr(call.object, call.function, call.original_func)
+        calls.clear()
+    assert "Detected blocking call" not in caplog.text
 
 
 @pytest.fixture(autouse=True)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+import time
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.loader import async_get_custom_components
+import pytest
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.home_energy_lake.const import DOMAIN
@@ -97,3 +99,9 @@ async def test_stopping_home_assistant_ships_the_spool(
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
     assert sorted(r["endpoint"] for r in read_lake(lake)) == ["meter", "powerflow"]
+
+
+async def test_blocking_calls_in_the_loop_are_caught_here(hass: HomeAssistant) -> None:
+    """The blocking-I/O detector is on in every test here (see conftest)."""
+    with pytest.raises(RuntimeError, match="Caught blocking call to sleep"):
+        time.sleep(0)  # noqa: ASYNC251

@@ -354,6 +354,9 @@ async def test_power_only_source_is_integrated_and_survives_a_restart(
     # The site's clock moved on by 15 min: 250 W for a quarter of an hour: 62.5 Wh more.
     check(hass, "sensor.hooper_st_grid_import_energy", "1062.5")
     check(hass, "sensor.hooper_st_grid_export_energy", "0.0")
+    # The battery charged at 250 W all along: 62.5 Wh in, nothing out.
+    check(hass, "sensor.hooper_st_battery_charged_energy", "0.0625", **ENERGY)
+    check(hass, "sensor.hooper_st_battery_discharged_energy", "0.0", **ENERGY)
     check(hass, "sensor.hooper_st_requests_left_today", "295")
     # The site has not updated: the same sample is not counted twice.
     await tick(hass, freezer, 15 * 60)
