@@ -1,10 +1,10 @@
 -- emoncms feed/list.json: every feed with its latest value and time, pivoted into one
 -- heat-pump sample per answer by the emonHP feed names (heatpump_elec, ...).
 -- stream: heatpump/emoncms/feed_list
--- payload: JSON
--- The payload is read as JSON and cast here: emoncms answers errors with HTTP 200 and
--- an object ({"success": false, ...}) where a list is expected; TRY_CAST also turns a
--- non-numeric value into NULL, as the parser's as_number does.
+-- payload: STRUCT(id VARCHAR, "name" VARCHAR, unit VARCHAR, "time" DOUBLE, "value" DOUBLE)[]
+-- emoncms answers errors with HTTP 200 and an object ({"success": false, ...}) where a
+-- list is expected: a segment holding one is read leniently (reported as partly read),
+-- and the error answer gives no row, as the parser raises for it.
 -- As emoncms.parse_feed_list: of several feeds with one name the lowest id counts; a
 -- feed not updated in the hour before the fetch is stale and ignored; units follow
 -- each feed's own unit (empty: emonHP's W, kWh, °C); times above 1e11 are ms. The
@@ -25,10 +25,10 @@ WITH feeds AS (
         SELECT
             device_id,
             fetched_at,
-            unnest(TRY_CAST(payload AS STRUCT(id VARCHAR, "name" VARCHAR, unit VARCHAR, "time" DOUBLE, "value" DOUBLE)[])) AS feed,
+            unnest(payload) AS feed,
             filename AS _source_file
         FROM {{ bronze }}
-        WHERE http_status = 200 AND json_type(payload) = 'ARRAY'
+        WHERE http_status = 200 AND payload IS NOT NULL
     ) AS listed
     WHERE feed."name" IN (
         'heatpump_elec', 'heatpump_heat', 'heatpump_elec_kwh', 'heatpump_heat_kwh',
