@@ -24,7 +24,9 @@ from house_simulator.history import HistoryOptions, HistoryReport, generate
 DAYS = int(os.environ.get("HISTORY_BENCH_DAYS", "14"))
 
 
-def run(days: int, end: datetime, workers: int, lake_root: Path) -> tuple[HistoryReport, float]:
+def run(
+    days: int, end: datetime, workers: int | None, lake_root: Path
+) -> tuple[HistoryReport, float]:
     """Generate ``days`` days ending at ``end``; return the report and CPU-free wall time."""
     config = HouseConfig(seed=42, epoch=end)
     started = time.perf_counter()
@@ -68,7 +70,7 @@ def main() -> None:
     """Command line: ``--days N --workers W [--keep DIR]``."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--days", type=int, default=DAYS)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--end", default="2026-11-01")
     parser.add_argument("--keep", help="write into this folder instead of a temporary one")
     args = parser.parse_args()

@@ -59,6 +59,7 @@ def _history(args: argparse.Namespace) -> None:
             faults=faults,
             solar_slow_endpoints=args.fronius_round,
             workers=args.workers,
+            base_url=args.base_url,
         ),
         progress=lambda message: print(message, flush=True),
     )
@@ -102,7 +103,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also write the meter/storage/inverter answer read with each power flow",
     )
-    history.add_argument("--workers", type=int, default=2, help="processes rendering days")
+    history.add_argument(
+        "--base-url",
+        default="http://127.0.0.1:8300",
+        help="where the simulator serves live; recorded URLs and the emoncms device id use it",
+    )
+    history.add_argument(
+        "--workers", type=int, help="processes rendering days (default: 2 from 30 days on)"
+    )
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)

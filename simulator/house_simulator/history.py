@@ -59,6 +59,7 @@ HEATPUMP_EVERY = 3
 INTEGRATION_VERSION = "house-simulator"
 DEFAULT_BASE_URL = "http://127.0.0.1:8300"
 """Where the demo runs the simulator; recorded URLs and device ids use it."""
+PARALLEL_FROM_DAYS = 30
 GZIP_LEVEL = 6
 """zlib's default: nearly level 9's size on these repetitive lines, at a fraction of the time."""
 SLOW_ROUND = ("meter", "storage", "inverter")
@@ -80,8 +81,10 @@ class HistoryOptions:
     """Also write the meter/storage/inverter answer the client reads with each power flow."""
     base_url: str = DEFAULT_BASE_URL
     integration_version: str = INTEGRATION_VERSION
-    workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
-    """Processes rendering days; 1 renders in this process."""
+    workers: int | None = None
+    """Processes rendering days; 1 renders in this process. By default two processes
+    (at most one per core) from a month of days on: a new process takes seconds to import
+    pvlib and Home Assistant, which only pays off for longer histories."""
 
 
 @dataclass
@@ -443,6 +446,12 @@ def _days_in_order(jobs: list[_DayJob], workers: int) -> Iterator[_DayOutput]:
         yield from pool.map(render_day, jobs, chunksize=block)
 
 
+def _workers(options: HistoryOptions) -> int:
+    if options.workers is not None:
+        return max(1, options.workers)
+    return min(2, os.cpu_count() or 1) if options.days >= PARALLEL_FROM_DAYS else 1
+
+
 async def _write(backend: LocalBackend, segments: list[tuple[str, bytes]]) -> int:
     for path, data in segments:
         await backend.async_put(path, data)
@@ -475,7 +484,7 @@ def _generate(
     hourly_rows: list[dict[str, Any]] = []
     loop = asyncio.new_event_loop()
     try:
-        for output in _days_in_order(jobs, options.workers):
+        for output in _days_in_order(jobs, _workers(options)):
             report.lake_bytes += loop.run_until_complete(_write(backend, output.segments))
             for name, count in output.counts.items():
                 report.records[name] = report.records.get(name, 0) + count
