@@ -8,10 +8,15 @@ from those files in code, where the test says so.
 
 from __future__ import annotations
 
+import asyncio
+import builtins
 from collections.abc import Iterator
 import gzip
+import io
 import json
+import os
 from pathlib import Path
+import sys
 from typing import Any
 
 from homeassistant import block_async_io
@@ -44,6 +49,67 @@ OWM_ID = "owm_52.52_13.41"
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load integrations from custom_components in every test here."""
+
+
+OUR_CODE = str(Path(__file__).parents[2] / "custom_components" / DOMAIN)
+FILE_CALLS = (
+    (builtins, "open"),
+    (io, "open"),
+    (os, "open"),
+    (os, "stat"),
+    (os, "lstat"),
+    (os, "mkdir"),
+    (os, "makedirs"),
+    (os, "listdir"),
+    (os, "scandir"),
+    (os, "unlink"),
+    (os, "rename"),
+    (os, "replace"),
+    (os, "fsync"),
+    (os, "rmdir"),
+)
+
+
+def _called_from_our_code_in_the_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False  # a worker thread: where file work belongs
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.endswith(("linecache.py", "traceback.py")):
+            return False  # asyncio debug mode reading source lines for a traceback
+        if filename.startswith(OUR_CODE) and frame.f_code.co_name != "<module>":
+            return True
+        frame = frame.f_back
+    return False
+
+
+@pytest.fixture(autouse=True)
+def no_file_io_in_the_loop() -> Iterator[None]:
+    """Fail on file system calls made by the integration (or its lake) on the event loop.
+
+    Home Assistant's own detector skips ``open``, ``listdir`` and ``scandir`` under
+    tests; this guard covers them and the other calls the spool and the local lake use.
+    """
+    originals = [(owner, name, getattr(owner, name)) for owner, name in FILE_CALLS]
+
+    def guard(name: str, original: Any) -> Any:
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if _called_from_our_code_in_the_loop():
+                raise RuntimeError(f"blocking {name}{args[:1]} on the event loop")
+            return original(*args, **kwargs)
+
+        return guarded
+
+    for owner, name, original in originals:
+        setattr(owner, name, guard(name, original))
+    try:
+        yield
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
 
 
 @pytest.fixture(autouse=True)

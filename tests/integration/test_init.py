@@ -14,6 +14,7 @@ import pytest
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.home_energy_lake.const import DOMAIN
+from custom_components.home_energy_lake.lake.local import LocalBackend
 
 from .conftest import (
     FRONIUS_CONF,
@@ -101,7 +102,10 @@ async def test_stopping_home_assistant_ships_the_spool(
     assert sorted(r["endpoint"] for r in read_lake(lake)) == ["meter", "powerflow"]
 
 
-async def test_blocking_calls_in_the_loop_are_caught_here(hass: HomeAssistant) -> None:
+async def test_blocking_calls_in_the_loop_are_caught_here(hass: HomeAssistant, lake: Path) -> None:
     """The blocking-I/O detector is on in every test here (see conftest)."""
     with pytest.raises(RuntimeError, match="Caught blocking call to sleep"):
         time.sleep(0)  # noqa: ASYNC251
+    # And the file guard: the lake's own blocking helper, called on the loop, is caught.
+    with pytest.raises(RuntimeError, match="on the event loop"):
+        LocalBackend(lake, create=True)._require_root()
