@@ -184,7 +184,11 @@ class Lakehouse:
         """Recompute Silver and Gold over every pending window, in one transaction."""
         con.execute("BEGIN TRANSACTION")
         try:
-            if full_refresh:
+            last_zone = con.execute(
+                "SELECT timezone FROM _builds ORDER BY finished_at DESC LIMIT 1"
+            ).fetchone()
+            if full_refresh or (last_zone is not None and last_zone[0] != self.settings.timezone):
+                # Another time zone moves every local day: recompute them all.
                 window = self._full_window(con)
             else:
                 pending = con.execute("SELECT min(low), max(high) FROM _pending").fetchone()

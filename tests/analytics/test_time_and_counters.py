@@ -114,3 +114,16 @@ def test_outliers_are_flagged_and_kept_out_of_energy(lake: Path, tmp_path: Path)
     # Three good intervals of 20 Wh; the 9 MW reading is counted, flagged, not averaged.
     assert row == [(1200.0, 60.0, 1, True)]
     assert query(db, "SELECT pv_w FROM stg_fronius_powerflow WHERE pv_w > 1e6") == [(9_000_000.0,)]
+
+
+def test_changing_the_time_zone_recomputes_every_day(lake: Path, tmp_path: Path) -> None:
+    _every_minute(lake, datetime(2026, 3, 28, 22, 54, tzinfo=UTC), 11, "spring")
+    db = tmp_path / "db.duckdb"
+    make_lakehouse(lake, db, timezone="UTC").build()
+    make_lakehouse(lake, db, timezone="Europe/Berlin").build()
+    rows = query(
+        db,
+        "SELECT local_date::VARCHAR, round(solar_produced_wh, 6) "
+        "FROM daily_energy_balance ORDER BY 1",
+    )
+    assert rows == [("2026-03-28", 60.0), ("2026-03-29", 40.0)]

@@ -12,7 +12,7 @@ WITH solar AS (
         sum(battery_charge_wh) AS battery_charge_wh,
         sum(battery_discharge_wh) AS battery_discharge_wh,
         sum(300 - gap_s) AS solar_covered_s,
-        sum(outlier_samples) AS solar_outlier_samples,
+        CAST(sum(outlier_samples) AS BIGINT) AS solar_outlier_samples,
         max(CASE WHEN counter_reset THEN 1 ELSE 0 END) = 1 AS solar_counter_reset
     FROM {{ ref('solar_readings') }}
     WHERE "timestamp" >= {{ window_start }} AND "timestamp" < {{ window_end }}

@@ -37,8 +37,8 @@ joined AS (
 SELECT
     hour_ts AS "timestamp",
     CAST({{ local_ts('hour_ts') }} AS DATE) AS local_date,
-    hour({{ local_ts('hour_ts') }}) AS local_hour,
-    {{ iso_day_of_week(local_ts("hour_ts")) }} AS local_iso_day_of_week,
+    CAST(hour({{ local_ts('hour_ts') }}) AS INTEGER) AS local_hour,
+    CAST({{ iso_day_of_week(local_ts("hour_ts")) }} AS INTEGER) AS local_iso_day_of_week,
     pv_wh,
     load_wh,
     load_wh - heatpump_elec_wh AS base_load_wh,

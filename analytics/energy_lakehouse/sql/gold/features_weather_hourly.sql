@@ -4,7 +4,7 @@
 SELECT
     "timestamp",
     CAST({{ local_ts('"timestamp"') }} AS DATE) AS local_date,
-    hour({{ local_ts('"timestamp"') }}) AS local_hour,
+    CAST(hour({{ local_ts('"timestamp"') }}) AS INTEGER) AS local_hour,
     temp_mean,
     temp_openmeteo,
     temp_owm,

@@ -19,7 +19,7 @@ grouped AS (
         sum(elec_wh) AS elec_wh,
         sum(heat_wh) AS heat_wh,
         sum(defrost_wh) AS defrost_wh,
-        sum(CASE WHEN defrost THEN 1 ELSE 0 END) * 5 AS defrost_minutes,
+        CAST(sum(CASE WHEN defrost THEN 5 ELSE 0 END) AS BIGINT) AS defrost_minutes,
         sum(running_s) / 60.0 AS running_minutes,
         sum(CASE WHEN heat_wh > 0 THEN heat_wh * outside_temp END)
             / nullif(sum(CASE WHEN heat_wh > 0 AND outside_temp IS NOT NULL THEN heat_wh END), 0)
@@ -36,8 +36,8 @@ grouped AS (
             END
         ) AS ideal_heat_wh,
         sum(300 - gap_s) AS covered_s,
-        sum(outlier_samples) AS outlier_samples,
-        sum(heat_meter_fault_samples) AS heat_meter_fault_samples,
+        CAST(sum(outlier_samples) AS BIGINT) AS outlier_samples,
+        CAST(sum(heat_meter_fault_samples) AS BIGINT) AS heat_meter_fault_samples,
         max(CASE WHEN counter_reset THEN 1 ELSE 0 END) = 1 AS counter_reset
     FROM readings
     GROUP BY date_trunc('hour', "timestamp")
@@ -49,7 +49,7 @@ sized AS (
 SELECT
     "timestamp",
     CAST({{ local_ts('"timestamp"') }} AS DATE) AS local_date,
-    hour({{ local_ts('"timestamp"') }}) AS local_hour,
+    CAST(hour({{ local_ts('"timestamp"') }}) AS INTEGER) AS local_hour,
     elec_wh,
     heat_wh,
     CASE WHEN elec_wh > 0 THEN heat_wh / elec_wh END AS cop,

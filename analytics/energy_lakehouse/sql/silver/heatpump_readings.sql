@@ -87,9 +87,10 @@ buckets AS (
             AS heat_kwh,
         least(sum(running_step_s), 300) AS running_s,
         count(*) AS samples,
-        sum(CASE WHEN is_outlier THEN 1 ELSE 0 END) AS outlier_samples,
+        CAST(sum(CASE WHEN is_outlier THEN 1 ELSE 0 END) AS BIGINT) AS outlier_samples,
         max(CASE WHEN is_defrost THEN 1 ELSE 0 END) = 1 AS defrost,
-        sum(CASE WHEN is_heat_meter_fault THEN 1 ELSE 0 END) AS heat_meter_fault_samples,
+        CAST(sum(CASE WHEN is_heat_meter_fault THEN 1 ELSE 0 END) AS BIGINT)
+            AS heat_meter_fault_samples,
         max(CASE WHEN is_counter_reset THEN 1 ELSE 0 END) = 1 AS counter_reset,
         least(sum(covered_step_s), 300) AS covered_s
     FROM energies

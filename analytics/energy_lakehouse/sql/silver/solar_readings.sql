@@ -93,7 +93,7 @@ buckets AS (
         max_by(export_total_wh, CASE WHEN export_total_wh IS NOT NULL THEN ts END) / 1000.0
             AS export_kwh,
         count(*) AS samples,
-        sum(CASE WHEN is_outlier THEN 1 ELSE 0 END) AS outlier_samples,
+        CAST(sum(CASE WHEN is_outlier THEN 1 ELSE 0 END) AS BIGINT) AS outlier_samples,
         max(CASE WHEN is_counter_reset THEN 1 ELSE 0 END) = 1 AS counter_reset,
         least(sum(covered_step_s), 300) AS covered_s
     FROM energies
