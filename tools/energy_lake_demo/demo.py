@@ -8,6 +8,8 @@ from pathlib import Path
 import sys
 import time
 
+import aiohttp
+
 from .hass import HassClient, HassError, HassProcess, Location, write_config
 from .integration import add_home_energy_lake, save_energy_preferences
 
@@ -79,6 +81,23 @@ async def _start_simulator(settings: DemoSettings) -> asyncio.subprocess.Process
     return process
 
 
+async def wait_simulator(url: str, process: asyncio.subprocess.Process) -> None:
+    """Wait until the simulator answers, failing early if it died."""
+    try:
+        async with asyncio.timeout(120), aiohttp.ClientSession() as session:
+            while process.returncode is None:
+                try:
+                    async with session.get(f"{url}/v1/forecast") as response:
+                        if response.status < 500:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.25)
+    except TimeoutError as err:
+        raise HassError(f"the house simulator did not answer on {url}") from err
+    raise HassError(f"the house simulator exited with {process.returncode}")
+
+
 async def _backfill(settings: DemoSettings) -> None:
     """Write simulated history into the lake once, then build the lakehouse on it."""
     days = settings.days if settings.days is not None else DEFAULT_DAYS
@@ -130,7 +149,9 @@ async def _drop_onboarding_entries(client: HassClient) -> None:
             await client.delete(f"/api/config/config_entries/entry/{entry['entry_id']}")
 
 
-async def _prepare_hass(settings: DemoSettings, hass: HassProcess) -> None:
+async def _prepare_hass(
+    settings: DemoSettings, hass: HassProcess, simulator: asyncio.subprocess.Process
+) -> None:
     await hass.wait_http()
     async with HassClient(hass.base_url) as client:
         first_start = not await client.onboarding_done()
@@ -142,6 +163,7 @@ async def _prepare_hass(settings: DemoSettings, hass: HassProcess) -> None:
             "auth/long_lived_access_token", client_name=f"demo-{int(time.time())}", lifespan=365
         )
         (settings.demo_dir / "token").write_text(token + "\n", encoding="utf-8")
+        await wait_simulator(settings.simulator_url, simulator)
         await add_home_energy_lake(
             client, settings.simulator_url, settings.lake_dir, (HOUSE.latitude, HOUSE.longitude)
         )
@@ -150,7 +172,8 @@ async def _prepare_hass(settings: DemoSettings, hass: HassProcess) -> None:
 
 async def run_demo(settings: DemoSettings, stop: asyncio.Event, started: float) -> int:
     """Run everything until ``stop`` is set; return the exit code."""
-    settings.demo_dir.mkdir(parents=True, exist_ok=True)
+    # The integration only creates its default lake folder; a folder it is given must exist.
+    settings.lake_dir.mkdir(parents=True, exist_ok=True)
     write_config(
         settings.config_dir, port=settings.port, location=HOUSE, repo_root=settings.repo_root
     )
@@ -159,7 +182,7 @@ async def run_demo(settings: DemoSettings, stop: asyncio.Event, started: float) 
     try:
         hass.start()
         say(f"Home Assistant is starting (log: {hass.log_path}) ...")
-        await asyncio.gather(_backfill(settings), _prepare_hass(settings, hass))
+        await asyncio.gather(_backfill(settings), _prepare_hass(settings, hass, simulator))
         say(
             f"READY in {time.monotonic() - started:.0f} s: open http://localhost:{settings.port}"
             f" and log in as {USERNAME} / {PASSWORD}  (token in {settings.demo_dir / 'token'};"

@@ -1,0 +1,1 @@
+"""End-to-end: a real hass process, the house simulator, the integration added by REST."""
