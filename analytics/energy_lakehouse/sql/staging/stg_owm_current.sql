@@ -6,7 +6,7 @@
 SELECT
     device_id,
     to_timestamp(payload.dt) AS ts,
-    fetched_at AS issued_at,
+    to_timestamp(payload.dt) AS issued_at,
     fetched_at,
     TRUE AS is_observation,
     payload.main.temp AS temperature_c,

@@ -7,6 +7,8 @@ WITH answers AS (
     SELECT
         device_id,
         fetched_at,
+        -- As the parser: the data time of the current conditions dates the forecast.
+        to_timestamp(payload."current".dt) AS issued_at,
         payload,
         filename AS _source_file
     FROM {{ bronze }}
@@ -16,23 +18,24 @@ WITH answers AS (
         AND NOT coalesce(list_bool_or(list_transform(payload.hourly, lambda h: h.temp >= 100)), FALSE)
 ),
 points AS (
-    SELECT device_id, fetched_at, payload.lat AS latitude, payload.lon AS longitude,
+    SELECT device_id, fetched_at, issued_at, payload.lat AS latitude, payload.lon AS longitude,
         TRUE AS is_observation, payload."current".dt AS dt, payload."current".temp AS temp,
         payload."current".clouds AS clouds, _source_file
     FROM answers
     WHERE payload."current".dt IS NOT NULL
     UNION ALL
-    SELECT device_id, fetched_at, latitude, longitude, FALSE, h.dt, h.temp, h.clouds, _source_file
+    SELECT device_id, fetched_at, issued_at, latitude, longitude, FALSE, h.dt, h.temp, h.clouds,
+        _source_file
     FROM (
-        SELECT device_id, fetched_at, payload.lat AS latitude, payload.lon AS longitude,
-            unnest(payload.hourly) AS h, _source_file
+        SELECT device_id, fetched_at, issued_at, payload.lat AS latitude,
+            payload.lon AS longitude, unnest(payload.hourly) AS h, _source_file
         FROM answers
     ) AS hourly
 )
 SELECT
     device_id,
     to_timestamp(dt) AS ts,
-    fetched_at AS issued_at,
+    coalesce(issued_at, fetched_at) AS issued_at,
     fetched_at,
     is_observation,
     temp AS temperature_c,
