@@ -351,7 +351,8 @@ def main() -> None:
         for name in args.only:
             results[name] = measure(name, lake, work)
             print(
-                f"{name:18} {results[name]['seconds']:8.2f} s  "
+                f"{name:18} {results[name]['seconds']:8.2f} s wall "
+                f"{results[name]['cpu_seconds']:8.2f} s CPU  "
                 f"peak RSS {results[name]['peak_rss_mb']:7.0f} MB",
                 flush=True,
             )
@@ -368,6 +369,7 @@ def main() -> None:
         print(f"idiomatic pandas / rebuild:    {ratios['pandas_idiomatic']:.1f}x  (target >= 10)")
     if "pandas_tuned" in ratios:
         print(f"hand-tuned pandas / rebuild:   {ratios['pandas_tuned']:.1f}x  (target >= 3)")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     out = CACHE / f"results-{args.days}d.json"
     out.write_text(json.dumps({"days": args.days, "results": results}, indent=2, default=str))
     print(f"results in {out}")
