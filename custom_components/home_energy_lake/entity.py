@@ -30,6 +30,9 @@ def source_device_info(coordinator: SourceCoordinator[Any], conf: dict[str, Any]
     )
     if spec.cloud:
         info["entry_type"] = DeviceEntryType.SERVICE
+    elif address := conf.get("host") or conf.get("url"):
+        # A device on the network: its own web page is one click away.
+        info["configuration_url"] = address if "://" in address else f"http://{address}"
     return info
 
 

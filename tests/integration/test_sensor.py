@@ -39,6 +39,9 @@ from .conftest import (
     powerflow_at,
 )
 
+# A fixed clock: the hourly capture at :05 must not fall inside a test by chance.
+pytestmark = pytest.mark.freeze_time("2026-11-25T10:06:00+00:00")
+
 
 async def setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Set ``entry`` up and wait until every first poll is done."""
@@ -110,6 +113,7 @@ async def test_fronius_states_from_recorded_answers(
         "3.18.7-1",
     )
     assert device.entry_type is None  # a device on the LAN, not a cloud service
+    assert device.configuration_url == "http://192.168.1.20"
     registry_entry = entity_registry.async_get("sensor.symo_pv_energy")
     assert registry_entry is not None
     assert registry_entry.unique_id == f"fronius_{FRONIUS_SERIAL}_pv_energy"
