@@ -80,7 +80,7 @@ def main() -> None:
     else:
         with tempfile.TemporaryDirectory() as folder:
             report, seconds = run(args.days, end, args.workers, Path(folder))
-    print(describe(f"{args.workers} worker(s)", report, seconds))
+    print(describe(f"workers={args.workers or 'auto'}", report, seconds))
 
 
 if __name__ == "__main__":
