@@ -482,9 +482,11 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
         self._data = copy.deepcopy(dict(entry.data))
         self._previous = copy.deepcopy(self._data[CONF_SOURCES])
         await self.async_set_unique_id(entry.unique_id)
-        choices = [v for v in self._previous if SOURCES[v].secret or v == MYUPLINK]
+        choices = [v for v in self._previous if SOURCES[v].has_credentials]
         if self._data[CONF_LAKE][CONF_BACKEND] == BACKEND_ADLS:
             choices.append(BACKEND_ADLS)
+        if not choices:
+            return self.async_abort(reason="nothing_to_renew")
         if user_input is None:
             return self.async_show_form(
                 step_id="reauth_confirm",

@@ -126,6 +126,17 @@ class SourceCoordinator[ReadingT](DataUpdateCoordinator[ReadingT | None]):
         except AuthenticationError as err:
             self.ship(err.raw)
             self._back_off(None)
+            if not self.spec.has_credentials:
+                # Nothing to re-enter (a Fronius behind a password, MET without a
+                # User-Agent): a failed poll, not a reauthentication.
+                raise UpdateFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="update_failed",
+                    translation_placeholders={
+                        "source": self.spec.manufacturer,
+                        "error": str(err),
+                    },
+                ) from err
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
                 translation_key="auth_failed",

@@ -59,6 +59,13 @@ class SourceSpec:
     """Seconds the API wants between two requests."""
     capture_every: timedelta | None = None
     """How often the scheduled Bronze capture runs, for clients that have one."""
+    oauth: bool = False
+    """Logs in through application credentials (OAuth2) instead of a typed secret."""
+
+    @property
+    def has_credentials(self) -> bool:
+        """Whether the user can renew something when the source refuses access."""
+        return self.secret is not None or self.oauth
 
 
 SOURCES: Final[dict[str, SourceSpec]] = {
@@ -107,6 +114,7 @@ SOURCES: Final[dict[str, SourceSpec]] = {
             default_interval=timedelta(minutes=1),
             min_interval=timedelta(seconds=30),
             capture_every=timedelta(days=1),
+            oauth=True,
         ),
         # Open-Meteo's models update hourly at best; 15 min keeps "current" fresh.
         SourceSpec(

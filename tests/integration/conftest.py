@@ -78,8 +78,10 @@ def _called_from_our_code_in_the_loop() -> bool:
     frame = sys._getframe(2)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if filename.endswith(("linecache.py", "traceback.py")):
-            return False  # asyncio debug mode reading source lines for a traceback
+        if filename.endswith(("linecache.py", "traceback.py")) or "/coverage/" in filename:
+            # asyncio's debug mode reading source for a traceback, or coverage.py's
+            # tracer looking up a file it sees for the first time: not our I/O.
+            return False
         if filename.startswith(OUR_CODE) and frame.f_code.co_name != "<module>":
             return True
         frame = frame.f_back

@@ -601,3 +601,11 @@ async def test_options_flow(hass: HomeAssistant, lake: Path) -> None:
         "spool_max_mb": 64,
         "segment_max_age_minutes": 5,
     }
+
+
+async def test_reauth_without_credentials_aborts(hass: HomeAssistant, lake: Path) -> None:
+    """A home of keyless sources in a local lake has nothing to renew."""
+    entry = make_entry(hass, lake, {"fronius": FRONIUS_CONF, "openmeteo": OPENMETEO_CONF})
+    result = await entry.start_reauth_flow(hass)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "nothing_to_renew"

@@ -297,3 +297,15 @@ async def test_options_change_reloads(
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.coordinators["fronius"].update_interval == timedelta(seconds=30)
+
+
+async def test_keyless_source_refusing_access_is_a_failed_poll(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path
+) -> None:
+    """A Fronius answering 401 has no key to renew: its sensors fail, no reauth starts."""
+    mock_fronius(aioclient_mock, status=401)
+    mock_openmeteo(aioclient_mock)
+    entry = make_entry(hass, lake, {"fronius": FRONIUS_CONF, "openmeteo": OPENMETEO_CONF})
+    await setup(hass, entry)
+    assert not entry.runtime_data.coordinators["fronius"].last_update_success
+    assert reauth_flows(hass) == []
