@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     def common(command: argparse.ArgumentParser) -> None:
         command.add_argument("--seed", type=int, default=42, help="decides everything")
         command.add_argument(
-            "--epoch", help="day zero of the lifetime counters (ISO, default 2026-01-01)"
+            "--epoch", help="day zero of the lifetime counters (ISO, default 2026-10-01)"
         )
         command.add_argument(
             "--faults", help="a fault log (JSON lines) to use instead of the seed's"

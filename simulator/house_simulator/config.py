@@ -120,7 +120,7 @@ class HouseConfig:
     heat_pump: HeatPump = field(default_factory=HeatPump)
     household: Household = field(default_factory=Household)
     ids: Identities = field(default_factory=Identities)
-    epoch: datetime = datetime(2026, 1, 1, tzinfo=UTC)
+    epoch: datetime = datetime(2026, 10, 1, tzinfo=UTC)
     """Day zero of the lifetime counters; the simulation runs on either side of it."""
 
     @property
