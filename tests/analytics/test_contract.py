@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+import json
 from pathlib import Path
 from typing import Any
 
@@ -195,34 +196,41 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[tuple[str, str], Path]]:
+    """One lake with every fixture in its own segment, built once."""
+    root = tmp_path_factory.mktemp("contract")
+    segments = {}
+    for number, (contract, path) in enumerate(_cases()):
+        raw = path.read_bytes()
+        segments[(contract.table, path.name)] = write_segment(
+            root / "lake",
+            contract.vendor,
+            f"dev{number}",
+            contract.endpoint,
+            [Record(_fetched_at(raw, contract), raw, url=contract.url)],
+        )
+    report = make_lakehouse(root / "lake", root / "db.duckdb").build()
+    assert report.corrupt == []
+    return root / "db.duckdb", segments
+
+
 @pytest.mark.parametrize(
     ("contract", "path"), _cases(), ids=lambda v: v.name if isinstance(v, Path) else v.table
 )
 def test_staging_matches_live_parser(
-    contract: Contract, path: Path, lake: Path, tmp_path: Path
+    contract: Contract, path: Path, built: tuple[Path, dict[tuple[str, str], Path]]
 ) -> None:
+    db, segments = built
     raw = path.read_bytes()
-    fetched_at = _fetched_at(raw, contract)
-    segment = write_segment(
-        lake,
-        contract.vendor,
-        "dev1",
-        contract.endpoint,
-        [Record(fetched_at, raw, url=contract.url)],
-    )
-    db = tmp_path / "db.duckdb"
-    report = make_lakehouse(lake, db).build()
-    assert report.corrupt == []
     columns = ", ".join(contract.columns)
     staged = query(
         db,
         f"SELECT {columns} FROM {contract.table} WHERE _source_file = ? ORDER BY ts",
-        [str(segment)],
+        [str(segments[(contract.table, path.name)])],
     )
-    import json
-
     try:
-        reading = contract.parse(json.loads(raw), fetched_at)
+        reading = contract.parse(json.loads(raw), _fetched_at(raw, contract))
     except SourceError:
         # Refused live: Silver must not take a measured value from it either.
         assert all(all(v is None for v in row[1:]) for row in staged), staged
