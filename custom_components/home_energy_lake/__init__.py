@@ -39,6 +39,7 @@ from .const import (
 )
 from .coordinator import SourceCoordinator
 from .entity import source_device_key
+from .lake.backend import BackendError
 from .lake.writer import BronzeWriter
 from .repairs import LakeIssueTracker
 from .sources import MYUPLINK, SOURCES, TokenGetter, budget_for, budget_key, build_client
@@ -119,7 +120,15 @@ async def async_token_getter(hass: HomeAssistant, entry: ConfigEntry[Any]) -> To
 async def async_setup_entry(hass: HomeAssistant, entry: HomeEnergyLakeConfigEntry) -> bool:
     """Set up one home and its lake from a config entry."""
     version = await async_integration_version(hass)
-    backend = build_backend(hass, entry.data[CONF_LAKE])
+    try:
+        backend = build_backend(hass, entry.data[CONF_LAKE])
+    except BackendError as err:
+        # The flow checked the settings, so what fails now is time: an expired SAS token.
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="lake_settings_unusable",
+            translation_placeholders={"error": str(err)},
+        ) from err
     spool_mb = entry.options.get(OPT_SPOOL_MAX_MB, DEFAULT_SPOOL_MAX_MB)
     segment_minutes = entry.options.get(OPT_SEGMENT_MAX_AGE_MIN, DEFAULT_SEGMENT_MAX_AGE_MIN)
     writer = BronzeWriter(

@@ -7,7 +7,7 @@ from pathlib import Path
 import shutil
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
@@ -200,3 +200,31 @@ async def test_refused_lake_credential_starts_reauth(
         ]
         assert len(flows) == 1
         assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_expired_sas_token_asks_for_a_new_one(hass: HomeAssistant) -> None:
+    """A SAS token that expired since the flow checked it stops setup and starts reauth."""
+    expired = "sv=2022-11-02&ss=b&srt=o&sp=racwdl&se=2026-01-01T00:00:00Z&sig=c2lnbmF0dXJl"
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        unique_id="adls:https://lakeaccount.dfs.core.windows.net/bronze/",
+        data={
+            "latitude": 52.5244,
+            "longitude": 13.4105,
+            "sources": {},
+            "lake": {
+                "backend": "adls",
+                "account_name": "lakeaccount",
+                "filesystem": "bronze",
+                "auth": "sas",
+                "sas_token": expired,
+            },
+        },
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
