@@ -2,12 +2,14 @@
 
 Incremental like Auto Loader: a manifest table remembers every segment read (path, size,
 mtime). A build reads only segments that are new or whose size or mtime changed (a
-re-read replaces that file's rows), finds the UTC range their records cover, widens it
-to whole local days (plus the day before, whose last counter interval may end in it) and
-recomputes Silver and Gold for exactly that window. A segment DuckDB cannot read (torn
-gzip, broken JSON) is recorded as corrupt and skipped; a later build retries it when it
-changes. Staging, Silver, Gold and the manifest change in one transaction, so a failed
-build leaves the previous state.
+re-read replaces that file's rows). Each chunk of segments commits its staging rows,
+its manifest rows and the UTC range it covers (``_pending``) together; then Silver and
+Gold are recomputed for the pending range, widened to whole local days plus the day
+before (whose last interval may end in it), and ``_pending`` is cleared in the same
+transaction. A crash in between leaves the range pending for the next build. A segment
+DuckDB cannot read typed is isolated from its chunk and read record by record
+(``partial``), or, when even that fails (a torn gzip), skipped as ``corrupt``; a later
+build retries it when it changes.
 
 SQL text is assembled only from the model files shipped in this package and from names
 it derives from them (hence the S608 exemptions); values go to DuckDB as parameters.
@@ -21,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+import re
 import time as clock
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -91,8 +94,16 @@ def _no_progress(_desc: str, _total: int) -> Callable[[int], None]:
     return lambda _n: None
 
 
+_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+
+
 def connect(settings: Settings, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the database with the memory and thread limits of a small machine."""
+    if not _MEMORY.match(settings.memory_limit) or settings.threads < 1:
+        raise LakehouseError(
+            f"bad --memory-limit {settings.memory_limit!r} (e.g. 512MB, 2GB) "
+            f"or --threads {settings.threads} (at least 1)"
+        )
     settings.db.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(settings.db), read_only=read_only)
@@ -108,7 +119,8 @@ def connect(settings: Settings, *, read_only: bool = False) -> duckdb.DuckDBPyCo
     # Row order of staging tables does not matter; not keeping it saves memory.
     con.execute("SET preserve_insertion_order = false")
     if not read_only:
-        con.execute(f"SET temp_directory = '{settings.db}.tmp'")
+        spill = str(settings.db).replace("'", "''")
+        con.execute(f"SET temp_directory = '{spill}.tmp'")
     return con
 
 
