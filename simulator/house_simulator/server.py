@@ -16,10 +16,11 @@ Base URLs for the clients (``<base>`` is what :func:`start_server` returns):
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 import json
 import logging
@@ -222,8 +223,6 @@ class Simulator:
             str(form.get("client_secret", "")),
         )
         if request.headers.get("Authorization", "").startswith("Basic "):
-            import base64  # noqa: PLC0415 - only for this branch
-
             decoded = base64.b64decode(request.headers["Authorization"][6:]).decode()
             client_id, _, client_secret = decoded.partition(":")
         ids = self.config.ids
@@ -440,9 +439,3 @@ async def start_server(
         simulator.close()
 
     return f"http://{host}:{bound}", stop, simulator
-
-
-def utc(text: str) -> datetime:
-    """Parse an ISO time for the command line; naive means UTC."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 import json
-from typing import Any
 
 import numpy as np
 
-from house_simulator.house import House
+from house_simulator.house import DAY_S, STEP_S, House
 from house_simulator.noise import FloatArray
-from house_simulator.snapshot import Snapshot
+from house_simulator.snapshot import Snapshot, snapshots_of
 
 from .template import Template, slot
 
@@ -90,14 +89,15 @@ def feed_list(snapshot: Snapshot) -> bytes:
 
 
 def _series(house: House, feed: FeedSpec, times: FloatArray) -> FloatArray:
-    """Values of ``feed`` at the 10-second samples ``times`` (grouped by day)."""
-    from house_simulator.house import DAY_S, STEP_S  # noqa: PLC0415 - kept next to its only use
-    from house_simulator.snapshot import snapshot_of  # noqa: PLC0415
-
+    """Return the values of ``feed`` at the 10-second samples ``times``."""
+    by_day: dict[int, list[Snapshot]] = {}
     out = np.empty(len(times))
-    for index, t in enumerate(times):
-        frame = house.day(int(t // DAY_S))
-        out[index] = feed.value(snapshot_of(frame, int((t - frame.t[0]) // STEP_S)))
+    for index, t in enumerate(float(value) for value in times):
+        day = int(t // DAY_S)
+        snapshots = by_day.get(day)
+        if snapshots is None:
+            snapshots = by_day[day] = snapshots_of(house.day(day))
+        out[index] = feed.value(snapshots[int((t - day * DAY_S) // STEP_S)])
     return out
 
 
@@ -116,14 +116,19 @@ def feed_data(
     the value at the point's time.
     """
     first = int(np.ceil(start_s / interval) * interval)
-    points: list[list[Any]] = []
-    for t in range(first, int(end_s), interval):
-        if average and interval > FEED_INTERVAL_S:
-            samples = np.arange(t, t + interval, FEED_INTERVAL_S, dtype=np.float64)
-            value = float(_series(house, feed, samples).mean())
-        else:
-            value = float(_series(house, feed, np.array([float(t)]))[0])
-        points.append([t * 1000, _rounded(value, max(feed.decimals, 1))])
+    starts = np.arange(first, int(end_s), interval, dtype=np.float64)
+    if average and interval > FEED_INTERVAL_S:
+        per_point = interval // FEED_INTERVAL_S
+        offsets = np.arange(per_point, dtype=np.float64) * FEED_INTERVAL_S
+        samples = (starts[:, None] + offsets[None, :]).ravel()
+        values = _series(house, feed, samples).reshape(len(starts), per_point).mean(axis=1)
+    else:
+        values = _series(house, feed, starts)
+    decimals = max(feed.decimals, 1)
+    points = [
+        [int(t) * 1000, _rounded(float(v), decimals)]
+        for t, v in zip(starts.tolist(), values.tolist(), strict=True)
+    ]
     return json.dumps(points, separators=(",", ":")).encode()
 
 
