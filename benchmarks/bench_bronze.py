@@ -2,9 +2,10 @@
 
 Measures what the issue's targets are about:
 
-* CPU time per record on the event-loop path (``BronzeWriter.append``: envelope encoding
-  and queueing), counted with the loop thread's own CPU clock, so the worker thread's
-  file work does not count; target ≤ 100 µs;
+* CPU time per record on the event-loop path, counted with the loop thread's own CPU
+  clock, so the worker thread's file work does not count: ``BronzeWriter.append``
+  alone (envelope encoding and queueing), and everything the loop did in the run
+  (append, applying the worker's reports, driving uploads); target ≤ 100 µs;
 * bytes stored per record in the lake after sealing (gzip segments), against the raw
   JSON as the inverter sent it; target at least 8x smaller.
 
@@ -37,7 +38,7 @@ from custom_components.home_energy_lake.lake.writer import BronzeWriter
 FIXTURE = Path(__file__).parents[1] / "tests" / "fixtures" / "fronius" / "symo_powerflow_day.json"
 POLL = timedelta(seconds=10)
 RECORDS_PER_DAY = 8640
-FLUSH_EVERY = 6
+PACE_EVERY = 60
 DAY_START = datetime(2026, 6, 21, tzinfo=UTC)
 DEVICE_TZ = timezone(timedelta(hours=2))
 URL = "http://192.168.1.50/solar_api/v1/GetPowerFlowRealtimeData.fcgi"
@@ -102,7 +103,8 @@ def _fill(template: str, values: dict[str, Any]) -> str:
 @dataclass(frozen=True)
 class Figures:
     records: int
-    loop_cpu_us_per_record: float
+    append_cpu_us: float
+    loop_cpu_us: float
     raw_bytes_per_record: float
     stored_bytes_per_record: float
     segments: int
@@ -114,12 +116,28 @@ class Figures:
     def report(self) -> str:
         return (
             f"{self.records} Fronius power-flow records (one day at 10 s):\n"
-            f"  event-loop CPU per record (append): {self.loop_cpu_us_per_record:.1f} µs "
+            f"  event-loop CPU per record: append {self.append_cpu_us:.1f} µs; everything the "
+            f"loop did (append, worker reports, uploads) {self.loop_cpu_us:.1f} µs "
             "(target ≤ 100 µs)\n"
             f"  raw JSON per record: {self.raw_bytes_per_record:.0f} B; stored after sealing: "
             f"{self.stored_bytes_per_record:.1f} B in {self.segments} segments; "
             f"{self.ratio:.1f}x smaller (target ≥ 8x)"
         )
+
+
+def _record(at: datetime, body: bytes) -> BronzeRecord:
+    return BronzeRecord(
+        source="solar",
+        vendor="fronius",
+        device_id="30025418",
+        endpoint="powerflow",
+        fetched_at=at + timedelta(microseconds=at.second * 3217 % 1_000_000),
+        http_status=200,
+        body=body,
+        content_type="application/json",
+        url=URL,
+        headers=HEADERS,
+    )
 
 
 async def run_day(answers: list[tuple[datetime, bytes]], folder: Path) -> Figures:
@@ -134,28 +152,23 @@ async def run_day(answers: list[tuple[datetime, bytes]], folder: Path) -> Figure
         clock=lambda: now[0],
     )
     await writer.async_start()
-    loop_cpu_ns = 0
-    for index, (at, body) in enumerate(answers, start=1):
+    records = [(at, _record(at, body)) for at, body in answers]
+    append_ns = pacing_ns = 0
+    phase_started = time.thread_time_ns()
+    for index, (at, record) in enumerate(records, start=1):
         now[0] = at
-        record = BronzeRecord(
-            source="solar",
-            vendor="fronius",
-            device_id="30025418",
-            endpoint="powerflow",
-            fetched_at=at + timedelta(microseconds=at.second * 3217 % 1_000_000),
-            http_status=200,
-            body=body,
-            content_type="application/json",
-            url=URL,
-            headers=HEADERS,
-        )
         started = time.thread_time_ns()
         writer.append(record)
-        loop_cpu_ns += time.thread_time_ns() - started
-        if index % FLUSH_EVERY == 0:
-            # Time is compressed here; hand the records over (and let segments roll by the
-            # fake clock) as often as the worker would between real polls.
+        append_ns += time.thread_time_ns() - started
+        await asyncio.sleep(0)  # let the loop run what the record set off, as between polls
+        if index % PACE_EVERY == 0:
+            # Simulated time runs ~10 000x fast; wait for the worker now and then so that
+            # segments roll by the fake clock as they would in real time. Real use has no
+            # such wait, so its loop time is left out.
+            started = time.thread_time_ns()
             await writer.async_flush()
+            pacing_ns += time.thread_time_ns() - started
+    loop_ns = time.thread_time_ns() - phase_started - pacing_ns
     await writer.async_flush(seal=True)
     await writer.async_stop()
     segments = list(lake.rglob("*.jsonl.gz"))
@@ -163,7 +176,8 @@ async def run_day(answers: list[tuple[datetime, bytes]], folder: Path) -> Figure
     raw = sum(len(body) for _, body in answers)
     return Figures(
         records=len(answers),
-        loop_cpu_us_per_record=loop_cpu_ns / len(answers) / 1000,
+        append_cpu_us=append_ns / len(answers) / 1000,
+        loop_cpu_us=loop_ns / len(answers) / 1000,
         raw_bytes_per_record=raw / len(answers),
         stored_bytes_per_record=stored / len(answers),
         segments=len(segments),
@@ -185,9 +199,10 @@ def measure() -> Figures:
 def test_bronze_day_of_fronius_powerflow(benchmark: Any) -> None:
     figures: list[Figures] = []
     benchmark.pedantic(lambda: figures.append(measure()), rounds=3, iterations=1)
-    best = min(figures, key=lambda f: f.loop_cpu_us_per_record)
+    best = min(figures, key=lambda f: f.loop_cpu_us)
     benchmark.extra_info.update(
-        loop_cpu_us_per_record=best.loop_cpu_us_per_record,
+        append_cpu_us=best.append_cpu_us,
+        loop_cpu_us_per_record=best.loop_cpu_us,
         raw_bytes_per_record=best.raw_bytes_per_record,
         stored_bytes_per_record=best.stored_bytes_per_record,
         compression_ratio=best.ratio,

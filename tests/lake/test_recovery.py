@@ -10,6 +10,7 @@ from pathlib import Path
 import shutil
 import sys
 
+from custom_components.home_energy_lake.lake.backend import BackendError
 from custom_components.home_energy_lake.lake.spool import Spool, StreamKey, split_complete_lines
 
 from .conftest import (
@@ -149,19 +150,28 @@ def test_recovery_after_a_crash_between_seal_and_clean_up_keeps_one_copy(tmp_pat
 async def test_restart_resumes_from_the_spool_without_duplicates(
     make_writer: WriterFactory,
 ) -> None:
-    # First run: the store takes the upload at stop but the acknowledgement is lost.
-    first_store = MemoryBackend(lose_acks=1)
+    class DiesAfterItsFirstWrite(MemoryBackend):
+        """Commits the first segment, loses the acknowledgement, then is down."""
+
+        async def async_put(self, path: str, data: bytes) -> None:
+            self.attempts[path] += 1
+            if self.objects:
+                raise BackendError("503 Service Unavailable", retryable=True)
+            self.objects[path] = data
+            raise BackendError("connection reset after the store committed", retryable=True)
+
+    first_store = DiesAfterItsFirstWrite()
     first = make_writer(first_store, clock=FakeClock())
     await first.async_start()
     moments = every(timedelta(seconds=10), 12)
     for at in moments[:6]:
         first.append(fronius_record(at))
     await first.async_flush(seal=True)  # one segment: stored, but not acknowledged
-    first_store.down = True
     for at in moments[6:]:
         first.append(fronius_record(at))
     await first.async_stop()  # seals the rest; the store is down
     assert first.status.backlog_segments == 2
+    assert len(first_store.objects) == 1
 
     # Second run on the same spool: the store is back and holds the unacknowledged copy.
     second_store = MemoryBackend(objects=dict(first_store.objects))

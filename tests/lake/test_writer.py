@@ -9,13 +9,16 @@ from datetime import UTC, datetime, timedelta
 import gzip
 import itertools
 import json
+import os
 from pathlib import Path
 import time
 
 import pytest
 
+from custom_components.home_energy_lake.lake import spool as spool_module
 from custom_components.home_energy_lake.lake.backend import BackendError, ErrorKind
 from custom_components.home_energy_lake.lake.local import LocalBackend
+from custom_components.home_energy_lake.lake.spool import Spool
 from custom_components.home_energy_lake.lake.writer import BronzeWriter, WriterStatus
 
 from .conftest import (
@@ -178,13 +181,16 @@ async def test_upload_backoff_doubles_up_to_the_maximum(make_writer: WriterFacto
             attempts.append(time.monotonic())
             raise BackendError("503", retryable=True)
 
-    writer = make_writer(DownStore(), retry_initial=0.02, retry_max=0.08, clock=FakeClock())
+    # A one-byte segment limit seals the record's segment at once: only the upload task
+    # (no flush) makes attempts, so the gaps between them are its backoff alone.
+    writer = make_writer(
+        DownStore(), segment_max_bytes=1, retry_initial=0.02, retry_max=0.08, clock=FakeClock()
+    )
     await writer.async_start()
     writer.append(fronius_record(T0))
-    await writer.async_flush(seal=True)
-    await wait_for(lambda: len(attempts) >= 6)
+    await wait_for(lambda: len(attempts) >= 5)
 
-    gaps = [later - earlier for earlier, later in itertools.pairwise(attempts[1:])]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(attempts)]
     for number, gap in enumerate(gaps[:4]):
         assert gap >= min(0.02 * 2**number, 0.08) * 0.95
 
@@ -201,13 +207,14 @@ async def test_error_that_needs_the_user_waits_the_longest_at_once(
                 "403 AuthorizationFailure", retryable=False, kind=ErrorKind.AUTH_FAILED
             )
 
-    writer = make_writer(ForbiddenStore(), retry_initial=0.001, retry_max=0.2, clock=FakeClock())
+    writer = make_writer(
+        ForbiddenStore(), segment_max_bytes=1, retry_initial=0.001, retry_max=0.2, clock=FakeClock()
+    )
     await writer.async_start()
     writer.append(fronius_record(T0))
-    await writer.async_flush(seal=True)
-    await wait_for(lambda: len(attempts) >= 3, within=5)
+    await wait_for(lambda: len(attempts) >= 2, within=5)
 
-    assert attempts[2] - attempts[1] >= 0.19
+    assert attempts[1] - attempts[0] >= 0.19
     assert writer.status.last_error_kind is ErrorKind.AUTH_FAILED
 
 
@@ -345,13 +352,15 @@ async def test_an_upload_that_hangs_times_out_and_is_retried(make_writer: Writer
 
     backend = SlowStore()
     writer = make_writer(backend, upload_timeout=0.05, retry_max=0.05, clock=FakeClock())
+    errors: list[str | None] = []
+    writer.add_listener(lambda: errors.append(writer.status.upload_error))
     await writer.async_start()
     writer.append(fronius_record(T0))
     await writer.async_flush(seal=True)
-    assert writer.status.upload_error_kind is ErrorKind.UNAVAILABLE
-    assert "took longer than" in (writer.status.upload_error or "")
 
     await wait_for(lambda: writer.status.backlog_segments == 0)
+    assert any("took longer than 0.05 s" in (error or "") for error in errors)
+    assert writer.status.upload_error is None
     assert len(lake_lines(backend.objects)) == 1
 
 
@@ -366,3 +375,45 @@ async def test_flush_before_start_keeps_records_queued(make_writer: WriterFactor
     await writer.async_start()
     await writer.async_flush(seal=True)
     assert len(lake_lines(backend.objects)) == 1
+
+
+async def test_stop_while_the_uploader_waits_for_a_busy_worker(
+    make_writer: WriterFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelling a caller of a queued worker job must not strand the jobs behind it."""
+    writer = make_writer(MemoryBackend(down=True), segment_max_bytes=1, clock=FakeClock())
+    await writer.async_start()
+    writer.append(fronius_record(T0))
+    await wait_for(lambda: writer.status.upload_error is not None)
+
+    def slow_write(fd: int, data: memoryview) -> int:
+        time.sleep(0.2)  # on the worker thread: the uploader's next read waits behind it
+        return os.write(fd, data)
+
+    monkeypatch.setattr(spool_module, "_os_write", slow_write)
+    writer.append(fronius_record(T0 + timedelta(seconds=10)))
+    await asyncio.sleep(0.05)
+    async with asyncio.timeout(10):
+        await writer.async_stop()
+    assert writer.status.backlog_segments == 2
+
+
+async def test_a_bug_in_the_worker_fails_the_waiting_call_and_the_worker_goes_on(
+    make_writer: WriterFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = MemoryBackend()
+    writer = make_writer(backend, clock=FakeClock())
+    await writer.async_start()
+
+    def broken_roll(self: Spool, now: datetime) -> None:
+        raise RuntimeError("bug in roll")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Spool, "roll", broken_roll)
+        writer.append(fronius_record(T0))
+        with pytest.raises(RuntimeError, match="bug in roll"):
+            await writer.async_flush()
+
+    writer.append(fronius_record(T0 + timedelta(seconds=10)))
+    await writer.async_flush(seal=True)
+    assert len(lake_lines(backend.objects)) == 2

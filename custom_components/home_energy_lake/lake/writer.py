@@ -3,9 +3,12 @@
 Threads and tasks:
 
 * :meth:`BronzeWriter.append` runs on the event loop and only encodes the envelope and
-  queues the line in memory.
-* All file work (writing, fsync, sealing, recovery, reading and deleting sealed
-  segments) runs on one worker thread owned by the writer, so the spool needs no lock.
+  puts the line in a thread-safe queue: no executor hand-off, no task, per record.
+* One worker thread owned by the writer does all file work: it takes the queued lines,
+  appends them to their segments, fsyncs on its own timer, rolls and seals segments,
+  recovers the spool at start, and reads and deletes sealed segments for the uploader.
+  The spool is touched by this thread only, so it needs no lock. The worker tells the
+  loop what changed (backlog, errors) with ``call_soon_threadsafe``.
 * Uploads are coroutines of the backend, run by a task on the loop, one segment at a
   time, oldest first, with exponential backoff after a failure.
 
@@ -19,14 +22,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, InvalidStateError
 import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 import logging
 from pathlib import Path
+from queue import Empty, SimpleQueue
+import threading
 import time
+from typing import Any
 
 from .backend import BackendError, BronzeBackend, ErrorKind, describe_os_error
 from .envelope import encode_envelope
@@ -102,21 +108,27 @@ class WriterStatus:
 type _Queued = tuple[StreamKey, bytes, datetime]
 
 
+class _Job[T]:
+    """A function for the worker thread, and the future its result goes to."""
+
+    __slots__ = ("function", "future")
+
+    def __init__(self, function: Callable[[], T]) -> None:
+        self.function = function
+        self.future: Future[T] = Future()
+
+
+type _InboxItem = _Queued | _Job[Any] | None
+"""A record to write, a job to run, or None: the worker's signal to finish."""
+
+
 @dataclass(frozen=True, slots=True)
 class _SpoolState:
-    """What the worker reports back after each job."""
+    """The part of the worker's state the loop acts on."""
 
-    spool_bytes: int
-    backlog: list[str]
-    backlog_bytes: int
-
-
-@dataclass(frozen=True, slots=True)
-class _StepResult:
-    state: _SpoolState
-    unwritten: list[_Queued]
-    error: OSError | None
-    recovery: RecoveryReport | None
+    backlog: tuple[str, ...] = ()
+    backlog_bytes: int = 0
+    error: tuple[ErrorKind, str] | None = None
 
 
 class BronzeWriter:
@@ -160,33 +172,40 @@ class BronzeWriter:
         self._stop_upload_timeout = stop_upload_timeout
         self._upload_timeout = upload_timeout
         self._clock = clock
-
-        self._pending: list[_Queued] = []
-        self._pending_bytes = 0
-        self._state = _SpoolState(0, [], 0)
-        self._recovered = False
         self.recovery_report: RecoveryReport | None = None
         """What recovery found at start: torn records and the files that keep them."""
 
+        # Between the threads: the inbox, and plain ints each written by one side only.
+        self._inbox: SimpleQueue[_InboxItem] = SimpleQueue()
+        self._bytes_queued = 0  # loop
+        self._bytes_written = 0  # worker
+        self._spool_bytes = 0  # worker: the spool's size after its last cycle
+
+        # Worker thread only.
+        self._thread: threading.Thread | None = None
+        self._recovered = False
+        self._unwritten: list[_Queued] = []
+        self._next_sync = 0.0
+        self._cycle_error: OSError | None = None
+        self._cycle_progress = False
+        self._spool_error_seen: OSError | None = None
+        self._reported = _SpoolState()
+
+        # Event loop only.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._state = _SpoolState()
+        self._stopping = False
         self._full = False
         self._records_refused = 0
         self._records_torn = 0
         self._segments_uploaded = 0
-        self._spool_error: tuple[ErrorKind, str] | None = None
         self._upload_error: tuple[ErrorKind, str] | None = None
         self._last_upload_at: datetime | None = None
         self._listeners: list[Listener] = []
         self._last_notified: WriterStatus | None = None
-
-        self._executor: ThreadPoolExecutor | None = None
-        self._wake = asyncio.Event()
         self._upload_wake = asyncio.Event()
-        self._step_lock = asyncio.Lock()
         self._upload_lock = asyncio.Lock()
-        self._spool_task: asyncio.Task[None] | None = None
         self._upload_task: asyncio.Task[None] | None = None
-        self._stopping = False
-        self._last_sync = 0.0
 
     # -- the event-loop side -------------------------------------------------------------
 
@@ -208,16 +227,18 @@ class BronzeWriter:
             self._refuse()
             return False
         key = StreamKey(record.source, record.vendor, record.device_id, record.endpoint)
-        self._pending.append((key, line, record.fetched_at))
-        self._pending_bytes += size
-        if not self._wake.is_set():
-            self._wake.set()
+        self._inbox.put((key, line, record.fetched_at))
+        self._bytes_queued += size
         return True
 
+    @property
+    def _pending_bytes(self) -> int:
+        """Bytes of records queued but not yet written to the spool."""
+        return self._bytes_queued - self._bytes_written
+
     def _over_limits(self, size: int) -> bool:
-        if self._pending_bytes + size > MEMORY_MAX_BYTES:
-            return True
-        return self._state.spool_bytes + self._pending_bytes + size > self._spool_max_bytes
+        pending = self._pending_bytes + size
+        return pending > MEMORY_MAX_BYTES or self._spool_bytes + pending > self._spool_max_bytes
 
     def _refuse(self) -> None:
         self._records_refused += 1
@@ -226,7 +247,7 @@ class BronzeWriter:
             _LOGGER.error(
                 "Bronze spool full (%d bytes, cap %d): new records are refused until "
                 "uploads catch up or the cap is raised",
-                self._state.spool_bytes + self._pending_bytes,
+                self._spool_bytes + self._pending_bytes,
                 self._spool_max_bytes,
             )
         self._notify()
@@ -234,11 +255,11 @@ class BronzeWriter:
     @property
     def status(self) -> WriterStatus:
         """The writer's state now."""
-        spool_error = self._spool_error
+        spool_error = self._state.error
         return WriterStatus(
             backlog_segments=len(self._state.backlog),
             backlog_bytes=self._state.backlog_bytes,
-            spool_bytes=self._state.spool_bytes + self._pending_bytes,
+            spool_bytes=self._spool_bytes + self._pending_bytes,
             spool_full=self._full,
             records_refused=self._records_refused,
             records_torn=self._records_torn,
@@ -251,7 +272,11 @@ class BronzeWriter:
         )
 
     def add_listener(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener()`` on the loop whenever the status changes; returns an unsubscribe."""
+        """Call ``listener()`` on the loop when the status changes; returns an unsubscribe.
+
+        Calls come when segments are sealed or uploaded, errors appear or clear, and
+        records are refused; not for every record (the byte counts move all the time).
+        """
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
@@ -270,9 +295,13 @@ class BronzeWriter:
 
     async def async_start(self) -> None:
         """Recover the spool (torn lines reported, earlier segments queued) and start working."""
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bronze_spool")
-        await self._step(sync=False, seal_all=False)
-        self._spool_task = asyncio.create_task(self._run_spool(), name="bronze_spool")
+        self._loop = asyncio.get_running_loop()
+        self._next_sync = time.monotonic() + self._fsync_interval
+        # A daemon: if Home Assistant exits without stopping the writer, the thread must
+        # not keep the process alive; the next start recovers whatever it left.
+        self._thread = threading.Thread(target=self._work, name="bronze_spool", daemon=True)
+        self._thread.start()
+        await self._call_worker(lambda: None)  # the first cycle recovers the spool
         self._upload_task = asyncio.create_task(self._run_uploads(), name="bronze_upload")
 
     async def async_flush(self, *, seal: bool = False) -> None:
@@ -280,145 +309,194 @@ class BronzeWriter:
 
         With ``seal=True``, also seal the active segments and try to upload the whole
         backlog now, whatever the backoff; failures land in ``status``, not here.
+        Before start and after stop there is no worker: records stay queued.
         """
-        await self._step(sync=True, seal_all=seal)
-        if seal and self._executor is not None:
+        if self._thread is None:
+            return
+        await self._call_worker(partial(self._flush_job, seal=seal))
+        if seal:
             await self._upload_backlog()
 
     async def async_stop(self) -> None:
-        """Write and seal everything, try a last upload, then release the thread and backend.
+        """Write and seal everything, try a last upload, then end the thread and close the backend.
 
         Whatever is not uploaded stays in the spool for the next start.
         """
         self._stopping = True
-        self._wake.set()
-        if self._spool_task is not None:
-            await self._spool_task
+        if self._thread is None:
+            return
         if self._upload_task is not None:
             self._upload_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._upload_task
-        if self._executor is None:
-            return
-        await self._step(sync=True, seal_all=True)
-        if self._pending:
+        unwritten = await self._call_worker(partial(self._flush_job, seal=True))
+        if unwritten:
             _LOGGER.error(
                 "Bronze: %d record(s) could not be written to the spool before stopping: %s",
-                len(self._pending),
+                unwritten,
                 self.status.spool_error,
             )
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self._stop_upload_timeout):
                 await self._upload_backlog()
-        await self._in_worker(self._spool.close)
-        # Every job has been awaited, so the thread is idle and joins at once.
-        self._executor.shutdown(wait=True)
-        self._executor = None
+        self._inbox.put(None)  # the worker closes the spool's files and ends
+        await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
+        self._thread = None
         await self._backend.async_close()
 
-    # -- spool work ----------------------------------------------------------------------
+    # -- the worker thread ---------------------------------------------------------------
 
-    async def _in_worker[T](self, job: Callable[[], T]) -> T:
-        assert self._executor is not None, "BronzeWriter used before async_start"
-        return await asyncio.get_running_loop().run_in_executor(self._executor, job)
+    async def _call_worker[T](self, function: Callable[[], T]) -> T:
+        """Run ``function`` on the worker thread after the records queued before it."""
+        job = _Job(function)
+        self._inbox.put(job)
+        return await asyncio.wrap_future(job.future)
 
-    async def _run_spool(self) -> None:
+    def _work(self) -> None:
+        """Worker thread: write what arrives, fsync on the timer, roll segments, run jobs."""
         while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._fsync_interval):
-                    await self._wake.wait()
-            self._wake.clear()
-            if self._stopping:  # async_stop does the last step itself
+            items = self._receive()
+            try:
+                self._cycle([i for i in items if isinstance(i, tuple)], items)
+            except Exception as err:  # a bug here must not end the thread and strand the spool
+                _LOGGER.exception("Bronze spool worker failed")
+                for job in items:  # nobody may wait for ever on a job of this cycle
+                    if isinstance(job, _Job) and not job.future.done():
+                        with contextlib.suppress(InvalidStateError):  # cancelled meanwhile
+                            job.future.set_exception(err)
+            if None in items:
+                self._spool.close()
                 return
-            due = time.monotonic() - self._last_sync >= self._fsync_interval
-            await self._step(sync=due, seal_all=False)
 
-    async def _step(self, *, sync: bool, seal_all: bool) -> None:
-        """Hand the queued records to the worker, and apply what it reports.
+    def _receive(self) -> list[_InboxItem]:
+        """Wait for the next item until the fsync timer is due, then take all that wait."""
+        try:
+            items = [self._inbox.get(timeout=max(0.0, self._next_sync - time.monotonic()))]
+        except Empty:
+            return []
+        with contextlib.suppress(Empty):
+            while True:
+                items.append(self._inbox.get_nowait())
+        return items
 
-        Before start and after stop there is no worker: records stay queued.
-        """
-        if self._executor is None:
-            return
-        async with self._step_lock:
-            batch, self._pending = self._pending, []
-            result = await self._in_worker(
-                partial(self._spool_job, batch, sync=sync, seal_all=seal_all, now=self._clock())
-            )
-            if sync and result.error is None:
-                self._last_sync = time.monotonic()
-            written = len(batch) - len(result.unwritten)
-            self._pending_bytes -= sum(len(line) for _, line, _ in batch) - sum(
-                len(line) for _, line, _ in result.unwritten
-            )
-            self._pending[:0] = result.unwritten
-            if result.recovery is not None:
-                self._apply_recovery(result.recovery)
-            if result.error is not None:
-                self._set_spool_error(result.error)
-            elif written or sync or seal_all:
-                self._set_spool_error(None)
-            self._apply_state(result.state)
-
-    def _spool_job(
-        self, batch: list[_Queued], *, sync: bool, seal_all: bool, now: datetime
-    ) -> _StepResult:
-        """Worker thread: recover if not done yet, write, fsync, roll. Never raises OSError."""
+    def _cycle(self, records: list[_Queued], items: list[_InboxItem]) -> None:
+        self._cycle_error = None
+        self._cycle_progress = False
         recovery: RecoveryReport | None = None
-        error: OSError | None = None
         if not self._recovered:
             try:
                 recovery = self._spool.recover()
                 self._recovered = True
             except OSError as err:
-                return _StepResult(self._snapshot(), batch, err, None)
-        slots: dict[tuple[StreamKey, str], list[_Queued]] = {}
-        for item in batch:
-            slots.setdefault((item[0], item[2].astimezone(UTC).strftime("%Y-%m-%d")), []).append(
-                item
-            )
-        unwritten: list[_Queued] = []
-        for (key, _day), items in slots.items():
+                self._cycle_error = err
+        self._unwritten.extend(records)
+        sync_due = time.monotonic() >= self._next_sync
+        if sync_due:  # even when the spool is unusable: the timer must not spin
+            self._next_sync = time.monotonic() + self._fsync_interval
+        if self._recovered:
+            self._write_unwritten()
             try:
-                self._spool.write(key, [line for _, line, _ in items], items[0][2])
+                if sync_due:
+                    self._spool.sync()
+                self._spool.roll(self._clock())
             except OSError as err:
-                error = err
-                unwritten.extend(items)
-        try:
-            if sync:
-                self._spool.sync()
-            if seal_all:
-                self._spool.seal_all()
+                self._cycle_error = err
+        outcomes: list[tuple[_Job[Any], Any, BaseException | None]] = []
+        for item in items:
+            # A job whose caller was cancelled is skipped; a running one can no longer be
+            # cancelled, so setting its result below cannot fail.
+            if isinstance(item, _Job) and item.future.set_running_or_notify_cancel():
+                try:
+                    outcomes.append((item, item.function(), None))
+                except Exception as err:  # noqa: BLE001 - handed to the awaiting coroutine
+                    outcomes.append((item, None, err))
+        self._report(recovery, force=bool(outcomes))
+        # After the report, so that the loop has applied it when the awaiting code resumes.
+        for job, result, error in outcomes:
+            if error is None:
+                job.future.set_result(result)
             else:
-                self._spool.roll(now)
-        except OSError as err:
-            error = err
-        return _StepResult(self._snapshot(), unwritten, error, recovery)
+                job.future.set_exception(error)
 
-    def _snapshot(self) -> _SpoolState:
-        return _SpoolState(
-            self._spool.size_bytes, self._spool.sealed_segments(), self._spool.sealed_bytes
+    def _write_unwritten(self) -> None:
+        """Append queued records to their segments; keep the ones a failure left over."""
+        slots: dict[tuple[StreamKey, str], list[_Queued]] = {}
+        for item in self._unwritten:
+            day = item[2].astimezone(UTC).strftime("%Y-%m-%d")
+            slots.setdefault((item[0], day), []).append(item)
+        left: list[_Queued] = []
+        for (key, _day), items in slots.items():
+            lines = [line for _, line, _ in items]
+            try:
+                self._spool.write(key, lines, items[0][2])
+            except OSError as err:
+                self._cycle_error = err
+                left.extend(items)
+                continue
+            self._bytes_written += sum(len(line) for line in lines)
+            self._cycle_progress = True
+        self._unwritten = left
+
+    def _sync(self) -> None:
+        self._spool.sync()
+        self._next_sync = time.monotonic() + self._fsync_interval
+
+    def _flush_job(self, *, seal: bool) -> int:
+        """Worker: fsync (and seal) now; return how many records are still unwritten."""
+        if self._recovered and not self._unwritten:
+            try:
+                self._sync()
+                if seal:
+                    self._spool.seal_all()
+                self._cycle_progress = True
+            except OSError as err:
+                self._cycle_error = err
+        return len(self._unwritten)
+
+    def _report(self, recovery: RecoveryReport | None, *, force: bool) -> None:
+        """Tell the loop what changed: backlog, spool error, recovery."""
+        if self._cycle_error is not None:
+            self._spool_error_seen = self._cycle_error
+        elif self._cycle_progress:
+            self._spool_error_seen = None
+        error = self._spool_error_seen
+        state = _SpoolState(
+            tuple(self._spool.sealed_segments()),
+            self._spool.sealed_bytes,
+            describe_os_error(error, f"the Bronze spool ({error.filename or self._spool.folder})")
+            if error is not None
+            else None,
         )
+        self._spool_bytes = self._spool.size_bytes
+        if state == self._reported and recovery is None and not force:
+            return
+        self._reported = state
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._apply_report, state, recovery)
 
-    def _apply_recovery(self, report: RecoveryReport) -> None:
-        self.recovery_report = report
-        self._records_torn += report.records_torn
-        if report.segments_recovered or report.records_torn:
-            _LOGGER.info(
-                "Bronze spool recovered %d segment(s) with %d record(s); %d torn record(s)",
-                report.segments_recovered,
-                report.records_kept,
-                report.records_torn,
-            )
+    # -- applying the worker's reports on the loop ----------------------------------------
+
+    def _apply_report(self, state: _SpoolState, recovery: RecoveryReport | None) -> None:
+        if recovery is not None:
+            self.recovery_report = recovery
+            self._records_torn += recovery.records_torn
+            if recovery.segments_recovered or recovery.records_torn:
+                _LOGGER.info(
+                    "Bronze spool recovered %d segment(s) with %d record(s); %d torn record(s)",
+                    recovery.segments_recovered,
+                    recovery.records_kept,
+                    recovery.records_torn,
+                )
+        if state.error is not None and state.error != self._state.error:
+            _LOGGER.error("Bronze spool: %s", state.error[1])
+        self._apply_state(state)
 
     def _apply_state(self, state: _SpoolState) -> None:
-        grew = len(state.backlog) > len(self._state.backlog) or (
-            state.backlog and not self._state.backlog
-        )
+        grew = len(state.backlog) > len(self._state.backlog)
         self._state = state
         if grew or (state.backlog and not self._upload_error):
             self._upload_wake.set()
-        used = state.spool_bytes + self._pending_bytes
+        used = self._spool_bytes + self._pending_bytes
         if (
             self._full
             and used < self._spool_max_bytes * _FULL_CLEARS_AT
@@ -426,17 +504,6 @@ class BronzeWriter:
         ):
             self._full = False
         self._notify()
-
-    def _set_spool_error(self, error: OSError | None) -> None:
-        if error is None:
-            self._spool_error = None
-            return
-        described = describe_os_error(
-            error, f"the Bronze spool ({error.filename or self._spool.folder})"
-        )
-        if described != self._spool_error:
-            _LOGGER.error("Bronze spool: %s", described[1])
-        self._spool_error = described
 
     # -- uploads -------------------------------------------------------------------------
 
@@ -472,10 +539,9 @@ class BronzeWriter:
         async with self._upload_lock:
             for path in list(self._state.backlog):
                 try:
-                    data = await self._in_worker(partial(self._spool.read_sealed, path))
+                    data = await self._call_worker(partial(self._spool.read_sealed, path))
                 except OSError as err:
-                    self._set_spool_error(err)
-                    self._notify()
+                    self._set_upload_error(*describe_os_error(err, f"the spool's copy of {path}"))
                     return False
                 try:
                     async with asyncio.timeout(self._upload_timeout):
@@ -483,7 +549,7 @@ class BronzeWriter:
                 except TimeoutError:
                     self._set_upload_error(
                         ErrorKind.UNAVAILABLE,
-                        f"Upload of {path} took longer than {self._upload_timeout:.0f} s",
+                        f"Upload of {path} took longer than {self._upload_timeout:g} s",
                     )
                     return False
                 except BackendError as err:
@@ -492,11 +558,15 @@ class BronzeWriter:
                 except Exception as err:  # noqa: BLE001 - a backend bug must not stop the spool
                     self._set_upload_error(ErrorKind.OTHER, f"{type(err).__name__}: {err}")
                     return False
-                await self._in_worker(partial(self._spool.remove_sealed, path))
+                try:
+                    await self._call_worker(partial(self._spool.remove_sealed, path))
+                except OSError as err:
+                    self._set_upload_error(*describe_os_error(err, f"the spool's copy of {path}"))
+                    return False
                 self._segments_uploaded += 1
                 self._last_upload_at = self._clock()
                 self._upload_error = None
-                self._apply_state(await self._in_worker(self._snapshot))
+                self._notify()
             return True
 
     def _set_upload_error(self, kind: ErrorKind, message: str) -> None:
