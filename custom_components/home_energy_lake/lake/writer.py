@@ -307,7 +307,8 @@ class BronzeWriter:
     async def async_flush(self, *, seal: bool = False) -> None:
         """Write and fsync every queued record: when this returns they are durable.
 
-        With ``seal=True``, also seal the active segments and try to upload the whole
+        If the spool cannot be written, they wait in memory instead and ``status`` says
+        why. With ``seal=True``, also seal the active segments and try to upload the whole
         backlog now, whatever the backoff; failures land in ``status``, not here.
         Before start and after stop there is no worker: records stay queued.
         """
@@ -329,20 +330,22 @@ class BronzeWriter:
             self._upload_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._upload_task
-        unwritten = await self._call_worker(partial(self._flush_job, seal=True))
-        if unwritten:
-            _LOGGER.error(
-                "Bronze: %d record(s) could not be written to the spool before stopping: %s",
-                unwritten,
-                self.status.spool_error,
-            )
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self._stop_upload_timeout):
-                await self._upload_backlog()
-        self._inbox.put(None)  # the worker closes the spool's files and ends
-        await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
-        self._thread = None
-        await self._backend.async_close()
+        try:
+            unwritten = await self._call_worker(partial(self._flush_job, seal=True))
+            if unwritten:
+                _LOGGER.error(
+                    "Bronze: %d record(s) could not be written to the spool before stopping: %s",
+                    unwritten,
+                    self.status.spool_error,
+                )
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._stop_upload_timeout):
+                    await self._upload_backlog()
+        finally:
+            self._inbox.put(None)  # the worker closes the spool's files and ends
+            await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
+            self._thread = None
+            await self._backend.async_close()
 
     # -- the worker thread ---------------------------------------------------------------
 
@@ -443,14 +446,16 @@ class BronzeWriter:
 
     def _flush_job(self, *, seal: bool) -> int:
         """Worker: fsync (and seal) now; return how many records are still unwritten."""
-        if self._recovered and not self._unwritten:
+        if self._recovered:
             try:
                 self._sync()
                 if seal:
                     self._spool.seal_all()
-                self._cycle_progress = True
             except OSError as err:
                 self._cycle_error = err
+            else:
+                # Only a spool that took every record is healthy again.
+                self._cycle_progress = self._cycle_progress or not self._unwritten
         return len(self._unwritten)
 
     def _report(self, recovery: RecoveryReport | None, *, force: bool) -> None:
