@@ -5,12 +5,18 @@ pytest-homeassistant-custom-component ships a package of its own named
 before the plugin's fixtures import anything, so ours is the one HA's loader sees.
 """
 
+from __future__ import annotations
+
 import sys
+from typing import TYPE_CHECKING
 
 from homeassistant.const import REQUIRED_PYTHON_VER
 import pytest
 
 import custom_components.home_energy_lake  # noqa: F401
+
+if TYPE_CHECKING:
+    from _pytest.terminal import TerminalReporter
 
 # HA 2026.2 imports and tests fine on Python 3.13.0, but `hass` itself refuses to start
 # below 3.13.2. The end-to-end tests need a running hass, so they are deselected (and
@@ -28,7 +34,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=e2e)
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
     """Say why e2e tests are missing from this run."""
     if not HASS_CANNOT_START:
         return
