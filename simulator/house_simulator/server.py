@@ -83,6 +83,15 @@ class Simulator:
         moment = self.clock.now() if t is None else t
         return await self._compute(lambda: snapshot_at(self.house, moment))
 
+    async def warm_up(self, *, year: bool) -> None:
+        """Sum the days the first answers need: up to now, and (``year``) back to 1 January."""
+        await self.snapshot()
+        if year:
+            zone = ZoneInfo(self.config.location.timezone)
+            now = self.clock.now_datetime().astimezone(zone)
+            start = now.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+            await self.snapshot(start.timestamp())
+
     def close(self) -> None:
         """Release the worker thread."""
         self._executor.shutdown(wait=True, cancel_futures=True)
@@ -417,11 +426,14 @@ async def start_server(
     start: datetime | None = None,
     speed: float = 1.0,
     faults: list[Fault] | None = None,
+    warm_up_year: bool = True,
 ) -> tuple[str, Callable[[], Awaitable[None]], Simulator]:
     """Start the simulator; return its base URL, a stop function and the simulator itself.
 
     ``port=0`` picks a free port. ``start`` fixes the simulated time at start-up (else
-    the wall clock); ``speed`` runs simulated time faster than real time.
+    the wall clock); ``speed`` runs simulated time faster than real time. With
+    ``warm_up_year`` the days back to 1 January are summed in the background at once
+    (SolarEdge's year-to-date figure needs them); tests that never ask can skip it.
     """
     simulator = Simulator(config or HouseConfig(), clock=SimClock(start, speed), faults=faults)
     runner = web.AppRunner(build_app(simulator), access_log=None)
@@ -429,9 +441,10 @@ async def start_server(
     site = web.TCPSite(runner, host, port)
     await site.start()
     bound = runner.addresses[0][1]
-    # Lifetime counters need every day since the epoch: compute them now, not on the
-    # first request, which a client would otherwise see time out.
-    warm_up = asyncio.ensure_future(simulator.snapshot())
+    # Lifetime counters need every day since the epoch, and SolarEdge's year-to-date
+    # figure every day since 1 January: sum them now, not on a first request that a
+    # client would see time out.
+    warm_up = asyncio.ensure_future(simulator.warm_up(year=warm_up_year))
 
     async def stop() -> None:
         await runner.cleanup()

@@ -37,7 +37,7 @@ class Running:
 async def running(socket_enabled: None) -> AsyncIterator[Running]:
     """The simulator at wall-clock time, with its counters starting today (fast)."""
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    url, stop, simulator = await start_server(HouseConfig(seed=11, epoch=today))
+    url, stop, simulator = await start_server(HouseConfig(seed=11, epoch=today), warm_up_year=False)
     try:
         async with aiohttp.ClientSession() as session:
             yield Running(url, simulator, session)

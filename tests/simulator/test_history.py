@@ -207,7 +207,7 @@ async def test_history_says_what_the_server_says(one_day: Path, socket_enabled: 
     moment = datetime.fromisoformat(record["fetched_at"]).replace(microsecond=0)
     # Nearly frozen time: the request lands in the same 10-second sample.
     url, stop, _simulator = await start_server(
-        CONFIG, start=moment, speed=1e-6, faults=[OFFLINE, STUCK]
+        CONFIG, start=moment, speed=1e-6, faults=[OFFLINE, STUCK], warm_up_year=False
     )
     try:
         async with (

@@ -244,7 +244,9 @@ async def test_inverter_offline_drops_the_connection(socket_enabled: None) -> No
         INVERTER_OFFLINE, now - timedelta(hours=1), now + timedelta(hours=1), {"mode": "no_answer"}
     )
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    url, stop, _simulator = await start_server(HouseConfig(epoch=today), faults=[fault])
+    url, stop, _simulator = await start_server(
+        HouseConfig(epoch=today), faults=[fault], warm_up_year=False
+    )
     try:
         async with aiohttp.ClientSession() as session:
             with pytest.raises(CannotConnectError):
@@ -262,7 +264,9 @@ async def test_inverter_device_error_is_the_inverters_own(socket_enabled: None) 
         {"mode": "device_error"},
     )
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    url, stop, _simulator = await start_server(HouseConfig(epoch=today), faults=[fault])
+    url, stop, _simulator = await start_server(
+        HouseConfig(epoch=today), faults=[fault], warm_up_year=False
+    )
     try:
         async with aiohttp.ClientSession() as session:
             with pytest.raises(DeviceAsleepError) as caught:
@@ -276,7 +280,10 @@ async def test_inverter_device_error_is_the_inverters_own(socket_enabled: None) 
 async def test_fixed_start_and_speed(socket_enabled: None) -> None:
     start = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
     url, stop, simulator = await start_server(
-        HouseConfig(epoch=datetime(2026, 3, 2, tzinfo=UTC)), start=start, speed=600.0
+        HouseConfig(epoch=datetime(2026, 3, 2, tzinfo=UTC)),
+        start=start,
+        speed=600.0,
+        warm_up_year=False,
     )
     try:
         first = simulator.clock.now()
