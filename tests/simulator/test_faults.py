@@ -194,3 +194,20 @@ def test_string_loss_shows_in_the_fronius_answers() -> None:
         return float(body["Body"]["Data"]["Site"]["P_PV"])
 
     assert p_pv(faulty) == pytest.approx(0.6 * p_pv(healthy), rel=1e-4)
+
+
+def test_house_without_battery_answers_storage_with_status_255() -> None:
+    import json
+
+    from custom_components.home_energy_lake.api.errors import NotSupportedError
+    from custom_components.home_energy_lake.api.fronius import check_status, parse_powerflow
+    from house_simulator.formats import fronius
+    from house_simulator.snapshot import snapshot_of
+
+    house = house_near(SPRING_DAY, battery=None)
+    state = snapshot_of(house.day(SPRING_DAY), 4000)
+    with pytest.raises(NotSupportedError):
+        check_status(json.loads(fronius.storage(state, house.config)), "storage")
+    reading = parse_powerflow(json.loads(fronius.powerflow(state, house.config)), START)
+    assert reading.battery_power is None
+    assert reading.grid_power == pytest.approx(state.grid, abs=0.01)
