@@ -136,23 +136,29 @@ def run_pandas_idiomatic(lake: Path, _work: Path) -> dict[str, Any]:
     for path in segments(lake, "powerflow"):
         df = pd.read_json(path, lines=True, compression="gzip")
         payload = pd.json_normalize(df["payload"].tolist())
-        solar_parts.append(
-            pd.DataFrame(
-                {
-                    "fetched_at": pd.to_datetime(df["fetched_at"], utc=True),
-                    "ts": pd.to_datetime(payload["Head.Timestamp"], utc=True),
-                    "pv_w": payload["Body.Data.Site.P_PV"].astype(float),
-                    "grid_w": payload["Body.Data.Site.P_Grid"].astype(float),
-                    "load_w": -payload["Body.Data.Site.P_Load"].astype(float),
-                    "battery_w": payload["Body.Data.Site.P_Akku"].astype(float),
-                    "soc": payload["Body.Data.Inverters.1.SOC"].astype(float),
-                    "pv_total_wh": payload["Body.Data.Site.E_Total"].astype(float),
-                }
-            )
+
+        def column(name: str, payload: Any = payload) -> Any:
+            # Error answers (an inverter offline) lack the Site block.
+            return payload[name].astype(float) if name in payload else float("nan")
+
+        ok = (df["http_status"] == 200).to_numpy() & (payload["Head.Status.Code"] == 0).to_numpy()
+        frame = pd.DataFrame(
+            {
+                "fetched_at": pd.to_datetime(df["fetched_at"], utc=True),
+                "ts": pd.to_datetime(payload["Head.Timestamp"], utc=True, format="ISO8601"),
+                "pv_w": column("Body.Data.Site.P_PV"),
+                "grid_w": column("Body.Data.Site.P_Grid"),
+                "load_w": -column("Body.Data.Site.P_Load"),
+                "battery_w": column("Body.Data.Site.P_Akku"),
+                "soc": column("Body.Data.Inverters.1.SOC"),
+                "pv_total_wh": column("Body.Data.Site.E_Total"),
+            }
         )
+        solar_parts.append(frame[ok])
     heat_parts = []
     for path in segments(lake, "feed%5Flist"):
         df = pd.read_json(path, lines=True, compression="gzip")
+        df = df[df["payload"].map(lambda p: isinstance(p, list))]
         feeds = pd.json_normalize(
             df[["fetched_at", "payload"]].to_dict("records"),
             record_path="payload",
@@ -181,8 +187,11 @@ def run_pandas_tuned(lake: Path, _work: Path) -> dict[str, Any]:
             for line in handle:
                 record = json.loads(line)
                 payload = record["payload"]
-                site = payload["Body"]["Data"]["Site"]
-                inverter = payload["Body"]["Data"]["Inverters"].get("1", {})
+                data = (payload or {}).get("Body", {}).get("Data", {})
+                site = data.get("Site")
+                if record["http_status"] != 200 or site is None:
+                    continue  # an error answer: the inverter was offline
+                inverter = data.get("Inverters", {}).get("1", {})
                 rows.append(
                     (
                         record["fetched_at"],
@@ -207,6 +216,8 @@ def run_pandas_tuned(lake: Path, _work: Path) -> dict[str, Any]:
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             for line in handle:
                 record = json.loads(line)
+                if record["http_status"] != 200 or not isinstance(record["payload"], list):
+                    continue
                 values: dict[str, Any] = {}
                 newest = 0.0
                 for feed in record["payload"]:

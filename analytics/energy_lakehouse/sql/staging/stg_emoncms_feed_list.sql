@@ -1,84 +1,89 @@
--- emoncms feed/list.json: every feed with its latest value and time, pivoted into one
+-- emoncms feed/list.json: every feed with its latest value and time, turned into one
 -- heat-pump sample per answer by the emonHP feed names (heatpump_elec, ...).
 -- stream: heatpump/emoncms/feed_list
 -- payload: STRUCT(id VARCHAR, "name" VARCHAR, unit VARCHAR, "time" DOUBLE, "value" DOUBLE)[]
--- emoncms answers errors with HTTP 200 and an object ({"success": false, ...}) where a
--- list is expected: a segment holding one is read leniently (reported as partly read),
--- and the error answer gives no row, as the parser raises for it.
 -- As emoncms.parse_feed_list: of several feeds with one name the lowest id counts; a
 -- feed not updated in the hour before the fetch is stale and ignored; units follow
 -- each feed's own unit (empty: emonHP's W, kWh, °C); times above 1e11 are ms. The
 -- sample's time is the newest time among the feeds used, never after the fetch.
+-- emoncms answers errors with HTTP 200 and an object ({"success": false, ...}) where a
+-- list is expected: a segment holding one is read leniently (reported as partly read),
+-- and the error answer gives no row, as the parser raises for it.
 -- Feeds chosen by id in the integration's options are not known here: names only.
-WITH feeds AS (
+-- Every answer is handled on its own (list functions, no grouping), so the read streams.
+WITH answers AS (
+    SELECT
+        device_id,
+        fetched_at,
+        filename AS _source_file,
+        -- Sorted by (id length, id): the first feed of a name is the parser's choice.
+        list_sort(list_transform(payload, lambda f: {
+            'k': lpad(f.id, 24, '0'),
+            'name': f."name",
+            'unit': f.unit,
+            'time': CASE WHEN abs(f."time") > 1e11 THEN f."time" / 1000 ELSE f."time" END,
+            'value': f."value"
+        })) AS feeds
+    FROM {{ bronze }}
+    WHERE http_status = 200 AND payload IS NOT NULL
+),
+picked AS (
     SELECT
         device_id,
         fetched_at,
         _source_file,
-        feed."name" AS feed_name,
-        feed.id AS feed_id,
-        feed."value" AS raw_value,
-        lower(replace(replace(trim(coalesce(feed.unit, '')), 'º', '°'), ' ', '')) AS unit,
-        to_timestamp(CASE WHEN abs(feed."time") > 1e11 THEN feed."time" / 1000 ELSE feed."time" END)
-            AS feed_time
-    FROM (
-        SELECT
-            device_id,
-            fetched_at,
-            unnest(payload) AS feed,
-            filename AS _source_file
-        FROM {{ bronze }}
-        WHERE http_status = 200 AND payload IS NOT NULL
-    ) AS listed
-    WHERE feed."name" IN (
-        'heatpump_elec', 'heatpump_heat', 'heatpump_elec_kwh', 'heatpump_heat_kwh',
-        'heatpump_flowT', 'heatpump_returnT', 'heatpump_outsideT'
-    )
-),
-chosen AS (
-    SELECT
-        *,
-        row_number() OVER (
-            PARTITION BY _source_file, fetched_at, device_id, feed_name
-            ORDER BY length(feed_id), feed_id
-        ) AS _rank
-    FROM feeds
+        list_filter(feeds, lambda f: f.name = 'heatpump_elec')[1] AS elec,
+        list_filter(feeds, lambda f: f.name = 'heatpump_heat')[1] AS heat,
+        list_filter(feeds, lambda f: f.name = 'heatpump_flowT')[1] AS flow,
+        list_filter(feeds, lambda f: f.name = 'heatpump_returnT')[1] AS ret,
+        list_filter(feeds, lambda f: f.name = 'heatpump_outsideT')[1] AS outside,
+        list_filter(feeds, lambda f: f.name = 'heatpump_elec_kwh')[1] AS elec_total,
+        list_filter(feeds, lambda f: f.name = 'heatpump_heat_kwh')[1] AS heat_total
+    FROM answers
 ),
 converted AS (
     SELECT
-        *,
-        CASE
-            WHEN feed_name IN ('heatpump_elec', 'heatpump_heat') THEN
-                raw_value * CASE coalesce(nullif(unit, ''), 'w')
-                    WHEN 'w' THEN 1 WHEN 'kw' THEN 1e3 WHEN 'mw' THEN 1e6 END
-            WHEN feed_name IN ('heatpump_elec_kwh', 'heatpump_heat_kwh') THEN
-                raw_value * CASE coalesce(nullif(unit, ''), 'kwh')
-                    WHEN 'wh' THEN 1 WHEN 'kwh' THEN 1e3 WHEN 'mwh' THEN 1e6 END
-            ELSE CASE
-                WHEN coalesce(nullif(unit, ''), '°c') IN ('°c', 'c', 'degc') THEN raw_value
-                WHEN unit = '°f' THEN (raw_value - 32.0) * 5.0 / 9.0
-                WHEN unit = 'k' THEN raw_value - 273.15
-            END
-        END AS si_value
-    FROM chosen
-    WHERE _rank = 1
-        AND feed_time IS NOT NULL
-        AND fetched_at - feed_time <= INTERVAL 1 HOUR
-),
-used AS (
-    SELECT * FROM converted WHERE si_value IS NOT NULL
+        device_id,
+        fetched_at,
+        _source_file,
+        CASE WHEN fetched_at - to_timestamp(elec.time) <= INTERVAL 1 HOUR THEN elec.value * CASE coalesce(nullif(lower(replace(replace(trim(coalesce(elec.unit, '')), 'º', '°'), ' ', '')), ''), 'w') WHEN 'w' THEN 1 WHEN 'kw' THEN 1e3 WHEN 'mw' THEN 1e6 END END AS elec_si,
+        to_timestamp(elec.time) AS elec_time,
+        CASE WHEN fetched_at - to_timestamp(heat.time) <= INTERVAL 1 HOUR THEN heat.value * CASE coalesce(nullif(lower(replace(replace(trim(coalesce(heat.unit, '')), 'º', '°'), ' ', '')), ''), 'w') WHEN 'w' THEN 1 WHEN 'kw' THEN 1e3 WHEN 'mw' THEN 1e6 END END AS heat_si,
+        to_timestamp(heat.time) AS heat_time,
+        CASE WHEN fetched_at - to_timestamp(flow.time) <= INTERVAL 1 HOUR THEN CASE WHEN coalesce(nullif(lower(replace(replace(trim(coalesce(flow.unit, '')), 'º', '°'), ' ', '')), ''), '°c') IN ('°c', 'c', 'degc') THEN flow.value WHEN lower(replace(replace(trim(coalesce(flow.unit, '')), 'º', '°'), ' ', '')) = '°f' THEN (flow.value - 32.0) * 5.0 / 9.0 WHEN lower(replace(replace(trim(coalesce(flow.unit, '')), 'º', '°'), ' ', '')) = 'k' THEN flow.value - 273.15 END END AS flow_si,
+        to_timestamp(flow.time) AS flow_time,
+        CASE WHEN fetched_at - to_timestamp(ret.time) <= INTERVAL 1 HOUR THEN CASE WHEN coalesce(nullif(lower(replace(replace(trim(coalesce(ret.unit, '')), 'º', '°'), ' ', '')), ''), '°c') IN ('°c', 'c', 'degc') THEN ret.value WHEN lower(replace(replace(trim(coalesce(ret.unit, '')), 'º', '°'), ' ', '')) = '°f' THEN (ret.value - 32.0) * 5.0 / 9.0 WHEN lower(replace(replace(trim(coalesce(ret.unit, '')), 'º', '°'), ' ', '')) = 'k' THEN ret.value - 273.15 END END AS ret_si,
+        to_timestamp(ret.time) AS ret_time,
+        CASE WHEN fetched_at - to_timestamp(outside.time) <= INTERVAL 1 HOUR THEN CASE WHEN coalesce(nullif(lower(replace(replace(trim(coalesce(outside.unit, '')), 'º', '°'), ' ', '')), ''), '°c') IN ('°c', 'c', 'degc') THEN outside.value WHEN lower(replace(replace(trim(coalesce(outside.unit, '')), 'º', '°'), ' ', '')) = '°f' THEN (outside.value - 32.0) * 5.0 / 9.0 WHEN lower(replace(replace(trim(coalesce(outside.unit, '')), 'º', '°'), ' ', '')) = 'k' THEN outside.value - 273.15 END END AS outside_si,
+        to_timestamp(outside.time) AS outside_time,
+        CASE WHEN fetched_at - to_timestamp(elec_total.time) <= INTERVAL 1 HOUR THEN elec_total.value * CASE coalesce(nullif(lower(replace(replace(trim(coalesce(elec_total.unit, '')), 'º', '°'), ' ', '')), ''), 'kwh') WHEN 'wh' THEN 1 WHEN 'kwh' THEN 1e3 WHEN 'mwh' THEN 1e6 END END AS elec_total_si,
+        to_timestamp(elec_total.time) AS elec_total_time,
+        CASE WHEN fetched_at - to_timestamp(heat_total.time) <= INTERVAL 1 HOUR THEN heat_total.value * CASE coalesce(nullif(lower(replace(replace(trim(coalesce(heat_total.unit, '')), 'º', '°'), ' ', '')), ''), 'kwh') WHEN 'wh' THEN 1 WHEN 'kwh' THEN 1e3 WHEN 'mwh' THEN 1e6 END END AS heat_total_si,
+        to_timestamp(heat_total.time) AS heat_total_time
+    FROM picked
 )
 SELECT
     device_id,
-    least(max(feed_time), fetched_at) AS ts,
+    least(
+        greatest(
+            CASE WHEN elec_si IS NOT NULL THEN elec_time END,
+            CASE WHEN heat_si IS NOT NULL THEN heat_time END,
+            CASE WHEN flow_si IS NOT NULL THEN flow_time END,
+            CASE WHEN ret_si IS NOT NULL THEN ret_time END,
+            CASE WHEN outside_si IS NOT NULL THEN outside_time END,
+            CASE WHEN elec_total_si IS NOT NULL THEN elec_total_time END,
+            CASE WHEN heat_total_si IS NOT NULL THEN heat_total_time END
+        ),
+        fetched_at
+    ) AS ts,
     fetched_at,
-    max(CASE WHEN feed_name = 'heatpump_elec' THEN si_value END) AS elec_w,
-    max(CASE WHEN feed_name = 'heatpump_heat' THEN si_value END) AS heat_w,
-    max(CASE WHEN feed_name = 'heatpump_flowT' THEN si_value END) AS flow_c,
-    max(CASE WHEN feed_name = 'heatpump_returnT' THEN si_value END) AS return_c,
-    max(CASE WHEN feed_name = 'heatpump_outsideT' THEN si_value END) AS outside_c,
-    max(CASE WHEN feed_name = 'heatpump_elec_kwh' THEN si_value END) AS elec_total_wh,
-    max(CASE WHEN feed_name = 'heatpump_heat_kwh' THEN si_value END) AS heat_total_wh,
+    elec_si AS elec_w,
+    heat_si AS heat_w,
+    flow_si AS flow_c,
+    ret_si AS return_c,
+    outside_si AS outside_c,
+    elec_total_si AS elec_total_wh,
+    heat_total_si AS heat_total_wh,
     _source_file
-FROM used
-GROUP BY device_id, fetched_at, _source_file
+FROM converted
+WHERE elec_si IS NOT NULL OR heat_si IS NOT NULL OR flow_si IS NOT NULL OR ret_si IS NOT NULL OR outside_si IS NOT NULL OR elec_total_si IS NOT NULL OR heat_total_si IS NOT NULL
