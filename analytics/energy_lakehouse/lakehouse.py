@@ -272,12 +272,14 @@ class Lakehouse:
     ) -> None:
         """Read new and changed segments into staging, one committed chunk at a time."""
         by_stream: dict[str, list[Segment]] = defaultdict(list)
+        unsupported = []
         for segment in segments:
             if segment.stream is None:
-                report.unsupported += 1
-                self._record(con, segment, "unsupported", None, None)
+                unsupported.append((segment, "unsupported", None, None))
             else:
                 by_stream[_stream_key(segment.stream)].append(segment)
+        report.unsupported = len(unsupported)
+        self._record_many(con, unsupported)
         total = sum(len(v) for v in by_stream.values())
         advance = self.progress("reading Bronze segments", total)
         for key, stream_segments in sorted(by_stream.items()):
@@ -361,9 +363,11 @@ class Lakehouse:
             con.execute(
                 "INSERT INTO _pending SELECT min(ts), max(ts) FROM _batch HAVING count(*) > 0"
             )
+            entries: list[tuple[Segment, str, int | None, str | None]] = []
             for segment in chunk:
                 status, error = self._status_override.pop(segment.path, ("ok", None))
-                self._record(con, segment, status, counts.get(self._absolute(segment), 0), error)
+                entries.append((segment, status, counts.get(self._absolute(segment), 0), error))
+            self._record_many(con, entries)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -396,18 +400,30 @@ class Lakehouse:
         records: int | None,
         error: str | None,
     ) -> None:
-        con.execute(
-            "INSERT OR REPLACE INTO _manifest VALUES (?, ?, ?, ?, ?, ?, ?, now())",
-            [
-                segment.path,
-                segment.size,
-                segment.mtime,
-                _stream_key(segment.stream) if segment.stream else None,
-                status,
-                records,
-                error,
-            ],
-        )
+        self._record_many(con, [(segment, status, records, error)])
+
+    def _record_many(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        entries: Sequence[tuple[Segment, str, int | None, str | None]],
+    ) -> None:
+        """Upsert manifest rows, a few hundred per statement (one each is slow)."""
+        for start in range(0, len(entries), 256):
+            chunk = entries[start : start + 256]
+            values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, now())"] * len(chunk))
+            params: list[object] = []
+            for segment, status, records, error in chunk:
+                stream = _stream_key(segment.stream) if segment.stream else None
+                params += [
+                    segment.path,
+                    segment.size,
+                    segment.mtime,
+                    stream,
+                    status,
+                    records,
+                    error,
+                ]
+            con.execute(f"INSERT OR REPLACE INTO _manifest VALUES {values}", params)  # noqa: S608
 
     def _absolute(self, segment: Segment) -> str:
         return str(self.settings.lake / segment.path)
