@@ -5,11 +5,23 @@
 -- colder than the return by more than 0.2 K while the compressor runs; its heat is
 -- counted negative (heat_wh is net) and reported as defrost_wh.
 WITH ranked AS (
+    -- One sample per (device, stream, time): the latest fetch of a duplicated answer.
     SELECT
-        s.*,
-        row_number() OVER (PARTITION BY device_id, stream, ts ORDER BY fetched_at DESC) AS _rank
-    FROM {{ ref('int_heatpump_samples') }} AS s
+        device_id,
+        stream,
+        ts,
+        max(vendor) AS vendor,
+        max(fetched_at) AS fetched_at,
+        max_by(elec_w, fetched_at) AS elec_w,
+        max_by(heat_w, fetched_at) AS heat_w,
+        max_by(flow_c, fetched_at) AS flow_c,
+        max_by(return_c, fetched_at) AS return_c,
+        max_by(outside_c, fetched_at) AS outside_c,
+        max_by(elec_total_wh, fetched_at) AS elec_total_wh,
+        max_by(heat_total_wh, fetched_at) AS heat_total_wh
+    FROM {{ ref('int_heatpump_samples') }}
     WHERE ts >= {{ lookback_start }} AND ts < {{ lookahead_end }}
+    GROUP BY device_id, stream, ts
 ),
 flagged AS (
     SELECT
@@ -31,7 +43,6 @@ flagged AS (
             FALSE
         ) AS is_heat_meter_fault
     FROM ranked
-    WHERE _rank = 1
 ),
 paired AS (
     SELECT

@@ -6,11 +6,24 @@
 -- interval (only across gaps up to max_gap_s). A counter that goes backward is a reset:
 -- that interval falls back to power, so no delta is ever negative.
 WITH ranked AS (
+    -- One sample per (device, stream, time): the latest fetch of a duplicated answer.
     SELECT
-        s.*,
-        row_number() OVER (PARTITION BY device_id, stream, ts ORDER BY fetched_at DESC) AS _rank
-    FROM {{ ref('int_solar_samples') }} AS s
+        device_id,
+        stream,
+        ts,
+        max(vendor) AS vendor,
+        max(fetched_at) AS fetched_at,
+        max_by(pv_w, fetched_at) AS pv_w,
+        max_by(grid_w, fetched_at) AS grid_w,
+        max_by(load_w, fetched_at) AS load_w,
+        max_by(battery_w, fetched_at) AS battery_w,
+        max_by(battery_soc, fetched_at) AS battery_soc,
+        max_by(pv_total_wh, fetched_at) AS pv_total_wh,
+        max_by(import_total_wh, fetched_at) AS import_total_wh,
+        max_by(export_total_wh, fetched_at) AS export_total_wh
+    FROM {{ ref('int_solar_samples') }}
     WHERE ts >= {{ lookback_start }} AND ts < {{ lookahead_end }}
+    GROUP BY device_id, stream, ts
 ),
 flagged AS (
     SELECT
@@ -24,7 +37,6 @@ flagged AS (
             FALSE
         ) AS is_outlier
     FROM ranked
-    WHERE _rank = 1
 ),
 paired AS (
     SELECT
