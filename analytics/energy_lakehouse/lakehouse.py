@@ -36,6 +36,9 @@ from .sqlmodels import Model, RenderContext, Stream, Tuning, Window, load_models
 # JSON, a value of the wrong type. Anything else (memory, disk) is not the file's fault.
 _UNREADABLE = (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException)
 
+SLICE_DAYS = 31
+"""Local days Silver and Gold recompute per statement (see ``Lakehouse._slices``)."""
+
 CHUNK_FILES = 512
 """Segments per typed read: large enough for DuckDB to parallelize, small enough to
 bound memory and to give the progress bar something to show."""
@@ -166,7 +169,6 @@ class Lakehouse:
         self.models = load_models()
         self.progress = progress
         self._staging = {_stream_key(m.stream): m for m in self.models if m.stream}
-        self._status_override: dict[str, tuple[str, str]] = {}
 
     # -- build ------------------------------------------------------------------------
 
@@ -286,65 +288,10 @@ class Lakehouse:
             model = self._staging[key]
             for start in range(0, len(stream_segments), CHUNK_FILES):
                 chunk = stream_segments[start : start + CHUNK_FILES]
-                for good in self._read_chunk(con, model, chunk, report):
-                    self._commit_batch(con, model, good, reread, report)
+                self._ingest_chunk(con, model, chunk, reread, report)
                 advance(len(chunk))
 
-    def _read_chunk(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        model: Model,
-        chunk: Sequence[Segment],
-        report: BuildReport,
-    ) -> Iterator[Sequence[Segment]]:
-        """Read segments typed into ``_batch``; split a failing chunk to isolate bad files.
-
-        Yields each readable group while ``_batch`` holds its rows.
-        """
-        assert model.stream is not None
-        relation = read_json_relation([self._absolute(s) for s in chunk], model.stream)
-        sql = self._render(model, None, bronze=relation)
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _batch AS {sql}")
-        except duckdb.OutOfMemoryException as err:
-            raise LakehouseError(
-                f"out of memory reading {model.name}: raise --memory-limit or lower --threads"
-            ) from err
-        except _UNREADABLE as err:
-            if len(chunk) == 1:
-                yield from self._read_leniently(con, model, chunk[0], str(err), report)
-                return
-            middle = len(chunk) // 2
-            yield from self._read_chunk(con, model, chunk[:middle], report)
-            yield from self._read_chunk(con, model, chunk[middle:], report)
-            return
-        yield chunk
-
-    def _read_leniently(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        model: Model,
-        segment: Segment,
-        strict_error: str,
-        report: BuildReport,
-    ) -> Iterator[Sequence[Segment]]:
-        """Read one failing segment record by record; a torn gzip stays unreadable."""
-        assert model.stream is not None
-        relation = read_json_relation([self._absolute(segment)], model.stream, lenient=True)
-        message = strict_error.splitlines()[0]
-        try:
-            sql = self._render(model, None, bronze=relation)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _batch AS {sql}")
-        except _UNREADABLE as err:
-            message = str(err).splitlines()[0]
-            report.corrupt.append((segment.path, message))
-            self._record(con, segment, "corrupt", None, message)
-            return
-        report.partial.append((segment.path, message))
-        self._status_override[segment.path] = ("partial", message)
-        yield (segment,)
-
-    def _commit_batch(
+    def _ingest_chunk(
         self,
         con: duckdb.DuckDBPyConnection,
         model: Model,
@@ -352,30 +299,77 @@ class Lakehouse:
         reread: set[str],
         report: BuildReport,
     ) -> None:
-        """Move ``_batch`` into staging with its manifest rows and pending range, atomically."""
+        """Load segments typed; split a failing chunk in halves to isolate the bad files."""
+        error = self._load(con, model, chunk, reread, report, lenient=False)
+        if error is None:
+            return
+        if len(chunk) > 1:
+            middle = len(chunk) // 2
+            self._ingest_chunk(con, model, chunk[:middle], reread, report)
+            self._ingest_chunk(con, model, chunk[middle:], reread, report)
+            return
+        # One file: read it record by record; only a file unreadable even so is corrupt.
+        segment = chunk[0]
+        if self._load(con, model, chunk, reread, report, lenient=True, partial=error) is None:
+            report.partial.append((segment.path, error))
+            return
+        report.corrupt.append((segment.path, error))
+        self._record(con, segment, "corrupt", None, error)
+
+    def _load(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        model: Model,
+        chunk: Sequence[Segment],
+        reread: set[str],
+        report: BuildReport,
+        *,
+        lenient: bool,
+        partial: str | None = None,
+    ) -> str | None:
+        """Insert the chunk's rows, manifest entries and pending range in one transaction.
+
+        Returns None when done, or DuckDB's message when the files cannot be read.
+        """
+        assert model.stream is not None
+        relation = read_json_relation(
+            [self._absolute(s) for s in chunk], model.stream, lenient=lenient
+        )
+        paths = [self._absolute(s) for s in chunk]
         con.execute("BEGIN TRANSACTION")
         try:
             self._forget(con, model, [s for s in chunk if s.path in reread])
-            counts = dict(
-                con.execute("SELECT _source_file, count(*) FROM _batch GROUP BY ALL").fetchall()
+            con.execute(f"INSERT INTO {model.name} {self._render(model, None, bronze=relation)}")
+            con.execute("CREATE OR REPLACE TEMP TABLE _paths (path VARCHAR)")
+            con.executemany("INSERT INTO _paths VALUES (?)", [[p] for p in paths])
+            landed = con.execute(
+                f"SELECT _source_file, count(*), min(ts), max(ts) FROM {model.name} "  # noqa: S608
+                "WHERE _source_file IN (SELECT path FROM _paths) GROUP BY _source_file"
+            ).fetchall()
+            counts = {path: rows for path, rows, _, _ in landed}
+            lows = [low for _, _, low, _ in landed if low is not None]
+            highs = [high for _, _, _, high in landed if high is not None]
+            if lows:
+                con.execute("INSERT INTO _pending VALUES (?, ?)", [min(lows), max(highs)])
+            status = ("partial", partial) if partial is not None else ("ok", None)
+            self._record_many(
+                con, [(s, status[0], counts.get(self._absolute(s), 0), status[1]) for s in chunk]
             )
-            con.execute(f"INSERT INTO {model.name} SELECT * FROM _batch")  # noqa: S608
-            con.execute(
-                "INSERT INTO _pending SELECT min(ts), max(ts) FROM _batch HAVING count(*) > 0"
-            )
-            entries: list[tuple[Segment, str, int | None, str | None]] = []
-            for segment in chunk:
-                status, error = self._status_override.pop(segment.path, ("ok", None))
-                entries.append((segment, status, counts.get(self._absolute(segment), 0), error))
-            self._record_many(con, entries)
             con.execute("COMMIT")
+        except duckdb.OutOfMemoryException as err:
+            con.execute("ROLLBACK")
+            raise LakehouseError(
+                f"out of memory reading {model.name}: raise --memory-limit or lower --threads"
+            ) from err
+        except _UNREADABLE as err:
+            con.execute("ROLLBACK")
+            return str(err).splitlines()[0]
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        finally:
-            con.execute("DROP TABLE IF EXISTS _batch")
         report.read += len(chunk)
         report.records += sum(counts.values())
+        return None
 
     def _forget(
         self, con: duckdb.DuckDBPyConnection, model: Model, segments: Sequence[Segment]
@@ -469,6 +463,7 @@ class Lakehouse:
 
     def _run_models(self, con: duckdb.DuckDBPyConnection, window: Window | None) -> None:
         derived = [m for m in self.models if m.materialized != "staging"]
+        slices = self._slices(window) if window is not None else []
         advance = self.progress("building Silver and Gold", len(derived))
         for model in derived:
             sql = self._render(model, window)
@@ -480,13 +475,26 @@ class Lakehouse:
                 con.execute(
                     f"CREATE TABLE IF NOT EXISTS {model.name} AS SELECT * FROM ({sql}) LIMIT 0"  # noqa: S608
                 )
-                if window is not None:
-                    self._replace_window(con, model, window, sql)
+                for part in slices:
+                    self._replace_window(con, model, part)
             advance(1)
 
-    def _replace_window(
-        self, con: duckdb.DuckDBPyConnection, model: Model, window: Window, sql: str
-    ) -> None:
+    def _slices(self, window: Window) -> list[Window]:
+        """Cut a window into runs of SLICE_DAYS local days.
+
+        Each slice's sorts and hash tables then fit in a small memory limit; the models'
+        own look-back and look-ahead keep the slice edges exact.
+        """
+        parts = []
+        start = window.start
+        while start < window.end:
+            day = start.astimezone(self.zone).date() + timedelta(days=SLICE_DAYS)
+            end = min(self._local_midnight(day), window.end)
+            parts.append(Window(start, end))
+            start = end
+        return parts
+
+    def _replace_window(self, con: duckdb.DuckDBPyConnection, model: Model, window: Window) -> None:
         column = f'"{model.time_column}"'
         if model.time_column == "local_date":
             low: object = window.start.astimezone(self.zone).date()
@@ -494,7 +502,7 @@ class Lakehouse:
         else:
             low, high = window.start, window.end
         con.execute(f"DELETE FROM {model.name} WHERE {column} >= ? AND {column} < ?", [low, high])  # noqa: S608
-        con.execute(f"INSERT INTO {model.name} {sql}")
+        con.execute(f"INSERT INTO {model.name} {self._render(model, window)}")
 
     # -- status -----------------------------------------------------------------------
 
