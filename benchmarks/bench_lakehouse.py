@@ -12,7 +12,14 @@ Every measurement runs in its own process so that its peak RSS is its own:
 * lakehouse full rebuild, Bronze to Gold, at the default settings;
 * lakehouse one-day incremental: the last day's segments land on a built lakehouse.
 
-    .venv/bin/python benchmarks/bench_lakehouse.py --days 31
+    .venv/bin/python benchmarks/bench_lakehouse.py --days 365
+    .venv/bin/python -m pytest benchmarks/bench_lakehouse.py --benchmark-only -s   # make bench
+
+Under pytest the history is ``$LAKEHOUSE_BENCH_DAYS`` days long (default 31) and the
+targets are checked: full rebuild at most 2.5 times the floor, one-day incremental at
+most 2 s, peak RSS at most 1 GB; from 365 days on also at least 10 times faster than the
+idiomatic pandas path and 3 times faster than the hand-tuned one (the year is what those
+targets were set for; a month is dominated by fixed costs).
 """
 
 # Each measurement imports only what it uses, inside its function, so that a process's
@@ -337,6 +344,44 @@ def measure(name: str, lake: Path, work: Path) -> dict[str, Any]:
     return result
 
 
+def run_all(days: int, end: str, only: list[str], work: Path) -> dict[str, dict[str, Any]]:
+    """Measure each of `only` on the cached lake of `days` days."""
+    lake = lake_for(days, end)
+    size = sum(p.stat().st_size for p in segments(lake))
+    print(f"lake: {lake} ({len(segments(lake))} segments, {size / 1e6:.1f} MB gzip)", flush=True)
+    results: dict[str, dict[str, Any]] = {}
+    if "incremental_day" in only:
+        measure("prepare_incremental", lake, work)
+    for name in only:
+        results[name] = measure(name, lake, work)
+        print(
+            f"{name:18} {results[name]['seconds']:8.2f} s wall "
+            f"{results[name]['cpu_seconds']:8.2f} s CPU  "
+            f"peak RSS {results[name]['peak_rss_mb']:7.0f} MB",
+            flush=True,
+        )
+    return results
+
+
+def test_lakehouse_against_floor_and_pandas(benchmark: Any, tmp_path: Path) -> None:
+    """Run the comparison (``make bench``) and check the targets."""
+    days = int(os.environ.get("LAKEHOUSE_BENCH_DAYS", "31"))
+    results = run_all(days, "2026-04-01", list(MEASUREMENTS), tmp_path)
+    benchmark.extra_info.update({name: r["seconds"] for name, r in results.items()})
+    benchmark.pedantic(
+        lambda: measure("full_rebuild", lake_for(days, "2026-04-01"), tmp_path),
+        rounds=1,
+        iterations=1,
+    )
+    full = results["full_rebuild"]["seconds"]
+    assert full <= 2.5 * results["floor"]["seconds"]
+    assert results["incremental_day"]["seconds"] <= 2.0
+    assert max(r["peak_rss_mb"] for name, r in results.items() if "pandas" not in name) <= 1024
+    if days >= 365:
+        assert results["pandas_idiomatic"]["seconds"] >= 10 * full
+        assert results["pandas_tuned"]["seconds"] >= 3 * full
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -351,22 +396,8 @@ def main() -> None:
     if args.child:
         child(args.child, args.lake, args.work)
         return
-    lake = lake_for(args.days, args.end)
-    size = sum(p.stat().st_size for p in segments(lake))
-    print(f"lake: {lake} ({len(segments(lake))} segments, {size / 1e6:.1f} MB gzip)", flush=True)
-    results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
-        work = Path(tmp)
-        if "incremental_day" in args.only:
-            measure("prepare_incremental", lake, work)
-        for name in args.only:
-            results[name] = measure(name, lake, work)
-            print(
-                f"{name:18} {results[name]['seconds']:8.2f} s wall "
-                f"{results[name]['cpu_seconds']:8.2f} s CPU  "
-                f"peak RSS {results[name]['peak_rss_mb']:7.0f} MB",
-                flush=True,
-            )
+        results = run_all(args.days, args.end, args.only, Path(tmp))
     full = results.get("full_rebuild", {}).get("seconds")
     ratios = {}
     if full:
