@@ -309,3 +309,26 @@ async def test_keyless_source_refusing_access_is_a_failed_poll(
     await setup(hass, entry)
     assert not entry.runtime_data.coordinators["fronius"].last_update_success
     assert reauth_flows(hass) == []
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_token_refresh_while_running_does_not_reload(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path
+) -> None:
+    """A refreshed token updates the entry's data; only an options change reloads it."""
+    mock_myuplink(aioclient_mock)
+    aioclient_mock.post(
+        TOKEN_URL,
+        json={"access_token": "new-access", "expires_in": 3600, "token_type": "Bearer"},
+    )
+    entry = myuplink_entry(hass, lake, expires_at=time.time() + 3600)
+    await setup(hass, entry)
+    running = entry.runtime_data
+    # The token runs out; the next poll refreshes it and stores it in the entry.
+    token = {**entry.data["token"], "expires_at": time.time() - 1}
+    hass.config_entries.async_update_entry(entry, data={**entry.data, "token": token})
+    await running.coordinators["myuplink"].async_refresh()
+    await hass.async_block_till_done()
+    assert entry.data["token"]["access_token"] == "new-access"
+    assert entry.runtime_data is running
+    assert entry.state is ConfigEntryState.LOADED
