@@ -230,7 +230,7 @@ _METER = _render(
 def meter(snapshot: Snapshot, config: HouseConfig) -> bytes:
     """``GetMeterRealtimeData.cgi?Scope=System``: the meter at the grid connection."""
     shares = (0.41, 0.35, 0.24)
-    volts = [round(229.0 + 1.5 * np.sin(snapshot.t / (300.0 + 40 * k)), 1) for k in range(3)]
+    volts = [round(229.0 + 1.5 * float(np.sin(snapshot.t / (300.0 + 40 * k))), 1) for k in range(3)]
     powers = [round(snapshot.grid * share, 1) for share in shares]
     currents = [round(abs(p) / u, 3) for p, u in zip(powers, volts, strict=True)]
     return _METER.render(
