@@ -11,6 +11,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 import pytest
 
+from custom_components.home_energy_lake.api import budget
+
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
@@ -84,3 +86,23 @@ async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
     """A client session, closed after the test."""
     async with aiohttp.ClientSession() as client_session:
         yield client_session
+
+
+# Waits this long or longer (Fronius' 4 s, its archive's 2 min) are recorded, not slept.
+LONG_WAIT = 1.0
+
+
+@pytest.fixture(autouse=True)
+def budget_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record the request budgets' long waits instead of sleeping them; return them."""
+    waits: list[float] = []
+    real_pause = budget.pause
+
+    async def pause(seconds: float) -> None:
+        if seconds < LONG_WAIT:
+            await real_pause(seconds)
+            return
+        waits.append(seconds)
+
+    monkeypatch.setattr(budget, "pause", pause)
+    return waits

@@ -556,17 +556,8 @@ async def test_every_request_goes_through_the_budget(
 
 
 async def test_default_budget_waits_four_seconds_between_requests(
-    loopback_api: LoopbackApi, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+    loopback_api: LoopbackApi, session: aiohttp.ClientSession, budget_waits: list[float]
 ) -> None:
-    waits: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def record(delay: float) -> None:
-        waits.append(delay)
-        await real_sleep(0)
-
-    # The budget waits with asyncio.sleep; record the wait instead of sleeping 4 s.
-    monkeypatch.setattr(asyncio, "sleep", record)
     loopback_api.reply(POWERFLOW, replay("symo_powerflow_day.json"))
     loopback_api.reply(METER, replay("symo_meter_system.json"))
     client = FroniusClient(session, loopback_api.url)
@@ -574,8 +565,8 @@ async def test_default_budget_waits_four_seconds_between_requests(
     await client.async_fetch()
 
     assert MIN_REQUEST_INTERVAL == 4.0
-    assert len(waits) == 1
-    assert 3.5 < waits[0] <= 4.0
+    assert len(budget_waits) == 1
+    assert 3.5 < budget_waits[0] <= 4.0
 
 
 async def test_clients_of_one_host_share_a_budget(
@@ -843,21 +834,13 @@ async def test_capture_errors(loopback_api: LoopbackApi, session: aiohttp.Client
 
 
 async def test_archive_requests_are_two_minutes_apart(
-    loopback_api: LoopbackApi, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+    loopback_api: LoopbackApi, session: aiohttp.ClientSession, budget_waits: list[float]
 ) -> None:
-    waits: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def record(delay: float) -> None:
-        waits.append(delay)
-        await real_sleep(0)
-
-    monkeypatch.setattr(asyncio, "sleep", record)
     loopback_api.reply(ARCHIVE, replay("symo_archive_dailysum.json"))
     client = FroniusClient(session, loopback_api.url, budget=no_wait())
 
     await client.async_capture(HOUR_START, HOUR_END)
     await client.async_capture(HOUR_END, HOUR_END + timedelta(hours=1))
 
-    assert len(waits) == 1
-    assert 119 < waits[0] <= ARCHIVE_MIN_INTERVAL
+    assert len(budget_waits) == 1
+    assert 119 < budget_waits[0] <= ARCHIVE_MIN_INTERVAL

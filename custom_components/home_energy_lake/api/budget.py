@@ -17,6 +17,11 @@ from .errors import RateLimitedError
 DAY = timedelta(days=1)
 
 
+async def pause(seconds: float) -> None:
+    """Wait between two requests (the one place tests replace to keep long waits virtual)."""
+    await asyncio.sleep(seconds)
+
+
 class RequestBudget:
     """Spacing and a daily quota for one API key; safe to share between clients."""
 
@@ -57,7 +62,7 @@ class RequestBudget:
             if self._last is not None and self.min_interval:
                 wait = self.min_interval - (now - self._last).total_seconds()
                 if wait > 0:
-                    await asyncio.sleep(wait)
+                    await pause(wait)
                     now = self._now()
             self._last = now
             self._sent.append(now)
