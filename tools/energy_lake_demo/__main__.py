@@ -25,7 +25,7 @@ def main() -> int:
         type=int,
         default=None,
         help="days of simulated history to backfill into the lake (default: what fits the "
-        "3-minute start, 14 days; 365 for a year)",
+        "3-minute start, 30 days; 365 for a year)",
     )
     parser.add_argument("--seed", type=int, default=42, help="the house simulator's seed")
     parser.add_argument("--port", type=int, default=8123, help="Home Assistant's port")

@@ -15,7 +15,7 @@ from .integration import add_home_energy_lake, save_energy_preferences
 
 USERNAME = "demo"
 PASSWORD = "energy-lake-demo"  # noqa: S105  (a loopback-only demo account, printed for the user)
-DEFAULT_DAYS = 14
+DEFAULT_DAYS = 30
 RESTART_EXIT_CODE = 100  # hass asks its launcher to start it again
 
 
