@@ -502,7 +502,11 @@ async def test_asleep_device_keeps_its_answer(
             "Solar API enabled",
         ),
         (Replay(b"", status=400, content_type="text/plain"), InvalidResponseError, "400"),
-        (Replay(fixture_bytes("fronius/symo_powerflow_day.json")[:300]), InvalidResponseError, ""),
+        (
+            Replay(fixture_bytes("fronius/symo_powerflow_day.json")[:300]),
+            InvalidResponseError,
+            "not JSON",
+        ),
         (Replay(b"<html>busy</html>", content_type="text/html"), InvalidResponseError, "JSON"),
     ],
 )
