@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from energy_lake_demo.hass import HassClient, HassProcess, Location, write_config
-from energy_lake_demo.integration import DOMAIN, add_home_energy_lake, our_entities
+from energy_lake_demo.integration import DOMAIN, add_home_energy_lake, flow_answers, our_entities
 from house_simulator.server import Simulator, start_server
 
 pytestmark = pytest.mark.e2e
@@ -116,7 +116,7 @@ async def test_demo_house_end_to_end(
         await client.onboard(name="E2E", username="e2e", password="e2e-password-123")
         await client.wait_running()
         entry_id = await add_home_energy_lake(
-            client, simulator_url, lake, (HOUSE.latitude, HOUSE.longitude)
+            client, flow_answers(simulator_url, lake, (HOUSE.latitude, HOUSE.longitude))
         )
         entries = await client.get(f"/api/config/config_entries/entry?domain={DOMAIN}")
         assert [(e["entry_id"], e["state"]) for e in entries] == [(entry_id, "loaded")]

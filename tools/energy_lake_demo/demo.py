@@ -11,7 +11,13 @@ import time
 import aiohttp
 
 from .hass import HassClient, HassError, HassProcess, Location, write_config
-from .integration import add_home_energy_lake, save_energy_preferences
+from .integration import (
+    add_home_energy_lake,
+    ensure_myuplink_credentials,
+    flow_answers,
+    save_energy_preferences,
+    second_home_answers,
+)
 
 USERNAME = "demo"
 PASSWORD = "energy-lake-demo"  # noqa: S105  (a loopback-only demo account, printed for the user)
@@ -39,6 +45,11 @@ class DemoSettings:
     def lake_dir(self) -> Path:
         """The lake root the integration and the history generator write to."""
         return self.demo_dir / "lake"
+
+    @property
+    def second_lake_dir(self) -> Path:
+        """The lake of the second demo home (SolarEdge and myUplink)."""
+        return self.demo_dir / "lake-cloud"
 
     @property
     def simulator_url(self) -> str:
@@ -164,21 +175,32 @@ async def _prepare_hass(
         )
         (settings.demo_dir / "token").write_text(token + "\n", encoding="utf-8")
         await wait_simulator(settings.simulator_url, simulator)
+        location = (HOUSE.latitude, HOUSE.longitude)
         await add_home_energy_lake(
-            client, settings.simulator_url, settings.lake_dir, (HOUSE.latitude, HOUSE.longitude)
+            client, flow_answers(settings.simulator_url, settings.lake_dir, location)
         )
         await save_energy_preferences(client)
+        await ensure_myuplink_credentials(client)
+        await add_home_energy_lake(
+            client, second_home_answers(settings.simulator_url, settings.second_lake_dir, location)
+        )
 
 
 async def run_demo(settings: DemoSettings, stop: asyncio.Event, started: float) -> int:
     """Run everything until ``stop`` is set; return the exit code."""
     # The integration only creates its default lake folder; a folder it is given must exist.
     settings.lake_dir.mkdir(parents=True, exist_ok=True)
+    settings.second_lake_dir.mkdir(exist_ok=True)
     write_config(
         settings.config_dir, port=settings.port, location=HOUSE, repo_root=settings.repo_root
     )
     simulator = await _start_simulator(settings)
-    hass = HassProcess(settings.config_dir, port=settings.port)
+    hass = HassProcess(
+        settings.config_dir,
+        port=settings.port,
+        # The integration's myUplink login goes to the simulator's OAuth endpoints.
+        environment={"HOME_ENERGY_LAKE_MYUPLINK_OAUTH_URL": f"{settings.simulator_url}/oauth"},
+    )
     try:
         hass.start()
         say(f"Home Assistant is starting (log: {hass.log_path}) ...")

@@ -89,11 +89,19 @@ def write_config(config_dir: Path, *, port: int, location: Location, repo_root: 
 class HassProcess:
     """``python -m homeassistant`` in its own process group, logging to a file."""
 
-    def __init__(self, config_dir: Path, *, port: int, python: str = sys.executable) -> None:
-        """Prepare to run hass on ``port`` with ``config_dir``."""
+    def __init__(
+        self,
+        config_dir: Path,
+        *,
+        port: int,
+        python: str = sys.executable,
+        environment: Mapping[str, str] | None = None,
+    ) -> None:
+        """Prepare to run hass on ``port`` with ``config_dir`` and extra ``environment``."""
         self.config_dir = config_dir
         self.port = port
         self.python = python
+        self.environment = dict(environment or {})
         self.base_url = f"http://127.0.0.1:{port}"
         self.log_path = config_dir / "hass.log"
         self._process: subprocess.Popen[bytes] | None = None
@@ -106,7 +114,7 @@ class HassProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **self.environment},
         )
         log.close()
 
@@ -294,6 +302,12 @@ class HassClient:
                     await asyncio.sleep(0.25)
         except TimeoutError as err:
             raise HassError("hass did not reach RUNNING") from err
+
+    async def follow_redirects(self, url: str) -> None:
+        """Act as the browser on an external step: open ``url`` and follow its redirects."""
+        async with self._session.get(url, allow_redirects=True) as response:
+            if response.status != 200:
+                raise HassError(f"external step {url}: {response.status} {await response.text()}")
 
     async def run_flow(
         self, start: Mapping[str, Any], answers: list[Mapping[str, Any]], *, base: str

@@ -40,20 +40,65 @@ def flow_answers(
     }
 
 
-async def find_entry(client: HassClient) -> dict[str, Any] | None:
-    """Return our config entry, if the demo added it on an earlier run."""
-    for entry in await client.get(f"/api/config/config_entries/entry?domain={DOMAIN}"):
-        return dict(entry)
-    return None
+def second_home_answers(
+    simulator_url: str, lake_dir: Path, location: tuple[float, float]
+) -> dict[str, Mapping[str, Any]]:
+    """Return the answers for a second home: the cloud sources, SolarEdge and myUplink.
+
+    A home has one inverter and one heat pump, so the demo shows the other two vendors
+    as a second home with its own lake (weather APIs belong to the first home).
+    """
+    latitude, longitude = location
+    return {
+        "user": {
+            "latitude": latitude,
+            "longitude": longitude,
+            "solar": "solaredge",
+            "heatpump": "myuplink",
+            "weather": [],
+            "lake": "local",
+        },
+        "local": {"path": str(lake_dir)},
+        "solaredge": {
+            "site_id": SIMULATED_SOLAREDGE_SITE,
+            "api_key": "demo-solaredge-key",
+            "base_url": simulator_url,
+        },
+        "myuplink": {"base_url": simulator_url},
+    }
+
+
+# The house simulator's SolarEdge site and myUplink OAuth application.
+SIMULATED_SOLAREDGE_SITE = "3119021"
+SIMULATED_MYUPLINK_CLIENT = ("house-simulator-client", "house-simulator-secret")
+
+
+async def ensure_myuplink_credentials(client: HassClient) -> None:
+    """Register the simulator's myUplink OAuth application, once."""
+    client_id, client_secret = SIMULATED_MYUPLINK_CLIENT
+    existing = await client.ws("application_credentials/list")
+    if any(item["client_id"] == client_id for item in existing):
+        return
+    await client.ws(
+        "application_credentials/create",
+        domain=DOMAIN,
+        client_id=client_id,
+        client_secret=client_secret,
+        name="House simulator",
+    )
 
 
 async def add_home_energy_lake(
-    client: HassClient, simulator_url: str, lake_dir: Path, location: tuple[float, float]
-) -> str:
-    """Run the config flow against the simulator unless the entry exists; return its id."""
-    if (entry := await find_entry(client)) is not None:
-        return str(entry["entry_id"])
-    answers = flow_answers(simulator_url, lake_dir, location)
+    client: HassClient, answers: Mapping[str, Mapping[str, Any]]
+) -> str | None:
+    """Run the config flow with ``answers`` by step id; return the new entry's id.
+
+    Returns None when the home exists already (an earlier run added it): the flow
+    aborts as soon as it sees the lake is taken.
+
+    The myUplink login is an external step: the script plays the browser, following the
+    simulator's authorize redirect back to Home Assistant's OAuth callback.
+    """
     result: dict[str, Any] = await client.post(
         FLOW, {"handler": DOMAIN, "show_advanced_options": True}
     )
@@ -61,7 +106,13 @@ async def add_home_energy_lake(
         if result["type"] == "create_entry":
             return str(result["result"]["entry_id"])
         if result["type"] == "abort":
+            if result["reason"] == "already_configured":
+                return None
             raise HassError(f"the config flow aborted: {result['reason']}")
+        if result["type"] == "external":
+            await client.follow_redirects(result["url"])
+            result = await client.get(f"{FLOW}/{result['flow_id']}")
+            continue
         if result.get("errors"):
             raise HassError(f"step {result['step_id']} refused the input: {result['errors']}")
         step = result["step_id"]
