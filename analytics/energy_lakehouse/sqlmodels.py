@@ -178,6 +178,13 @@ def _macros(ctx: RenderContext) -> dict[str, Callable[..., str]]:
         "utc_of_local": lambda col: (
             f"timezone('{tz}', {col})" if duck else f"to_utc_timestamp({col}, '{tz}')"
         ),
+        # A zone-less local time read in a per-row zone (a column), e.g. a site's own.
+        "utc_of_zone": lambda col, zone: (
+            f"timezone({zone}, {col})" if duck else f"to_utc_timestamp({col}, {zone})"
+        ),
+        "local_of_zone": lambda col, zone: (
+            f"timezone({zone}, {col})" if duck else f"from_utc_timestamp({col}, {zone})"
+        ),
         "seconds_between": lambda a, b: (
             f"(epoch({b}) - epoch({a}))" if duck else f"(unix_timestamp({b}) - unix_timestamp({a}))"
         ),

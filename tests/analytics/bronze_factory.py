@@ -18,6 +18,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SOURCE_OF = {
     "fronius": "solar",
     "emoncms": "heatpump",
+    "solaredge": "solar",
+    "myuplink": "heatpump",
     "openmeteo": "weather",
     "owm": "weather",
     "metno": "weather",

@@ -3,7 +3,8 @@
 Every real fixture in tests/fixtures/<vendor>/ goes into Bronze exactly as received; the
 lakehouse's staging model and the integration's ``parse_*`` function each read it, and
 their values are compared field by field. An answer the live parser refuses must give
-Silver no measured value either.
+Silver no measured value either. A few cases no public answer shows are real fixtures
+with one field edited (VARIANTS, invented).
 """
 
 from __future__ import annotations
@@ -21,13 +22,16 @@ from custom_components.home_energy_lake.api import (
     emoncms,
     fronius,
     metno,
+    myuplink,
     openmeteo,
     openweathermap,
+    solaredge,
 )
 from custom_components.home_energy_lake.api.errors import SourceError
 
 from .bronze_factory import Record, write_segment
 from .conftest import make_lakehouse, query
+from .myuplink_mapping import BEGIN, END, generated_mapping
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 FETCHED_AT = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -49,6 +53,24 @@ class Contract:
 
 def _solar(fields: tuple[str, ...]) -> Callable[[Any], list[tuple[Any, ...]]]:
     return lambda reading: [(reading.timestamp, *(getattr(reading, f) for f in fields))]
+
+
+def _heatpump(reading: Any) -> list[tuple[Any, ...]]:
+    """The parser's values; a reading with none of them is no sample (staging skips it)."""
+    values = tuple(getattr(reading, f) for f in _HEATPUMP_FIELDS)
+    return [] if all(v is None for v in values) else [(reading.timestamp, *values)]
+
+
+_HEATPUMP_FIELDS = (
+    "electric_power",
+    "heat_power",
+    "flow_temperature",
+    "return_temperature",
+    "outside_temperature",
+    "electric_energy_total",
+    "heat_energy_total",
+    "flow_rate",
+)
 
 
 def _weather_hourly(reading: Any) -> list[tuple[Any, ...]]:
@@ -168,15 +190,155 @@ CONTRACTS = [
         ("ts", "temperature_c", "cloud_cover"),
         _weather_hourly,
     ),
+    Contract(
+        "solaredge",
+        "power_flow",
+        ("power_flow_*.json",),
+        solaredge.parse_power_flow,
+        "stg_solaredge_power_flow",
+        ("ts", "pv_w", "grid_w", "load_w", "battery_w", "battery_soc"),
+        _solar(("pv_power", "grid_power", "load_power", "battery_power", "battery_soc")),
+    ),
+    Contract(
+        "solaredge",
+        "overview",
+        ("overview_*.json",),
+        # No details answer in this lake: both read the site-local time as UTC.
+        solaredge.parse_overview,
+        "stg_solaredge_overview",
+        ("coalesce(timezone('UTC', updated_local), fetched_at)", "pv_w", "pv_total_wh"),
+        _solar(("pv_power", "pv_energy_total")),
+    ),
+    Contract(
+        "solaredge",
+        "details",
+        ("details_*.json",),
+        solaredge.parse_details,
+        "stg_solaredge_details",
+        ("ts", "time_zone"),
+        lambda details: [(FETCHED_AT, details.time_zone)],
+    ),
+    Contract(
+        "myuplink",
+        "device_points",
+        ("device_points_*.json",),
+        myuplink.parse_device_points,
+        "stg_myuplink_device_points",
+        (
+            "ts",
+            "elec_w",
+            "heat_w",
+            "flow_c",
+            "return_c",
+            "outside_c",
+            "elec_total_wh",
+            "heat_total_wh",
+            "flow_lpm",
+        ),
+        _heatpump,
+    ),
 ]
 
 
-def _cases() -> list[tuple[Contract, Path]]:
+@dataclass(frozen=True)
+class Case:
+    """One answer as Bronze holds it: a real fixture, or a variant of one."""
+
+    contract: Contract
+    name: str
+    raw: bytes
+
+
+def _contract(vendor: str, endpoint: str) -> Contract:
+    return next(c for c in CONTRACTS if (c.vendor, c.endpoint) == (vendor, endpoint))
+
+
+def _set_point(parameter_id: str, **fields: Any) -> Callable[[Any], Any]:
+    def change(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**p, **fields} if p["parameterId"] == parameter_id else p for p in points]
+
+    return change
+
+
+def _with(key: str, **fields: Any) -> Callable[[Any], Any]:
+    return lambda answer: {key: {**answer[key], **fields}}
+
+
+# Cases no public answer shows, made by editing one field of a real fixture (invented):
+# (vendor, endpoint, real fixture, variant name, edit).
+VARIANTS: list[tuple[str, str, str, str, Callable[[Any], Any]]] = [
+    ("solaredge", "power_flow", "power_flow_night_battery_kw.json", "no_meter_empty", lambda _: {}),
+    (
+        "solaredge",
+        "power_flow",
+        "power_flow_night_battery_kw.json",
+        "unknown_unit",
+        _with("siteCurrentPowerFlow", unit="A"),
+    ),
+    (
+        "solaredge",
+        "power_flow",
+        "power_flow_ha_synthetic_w.json",
+        "no_connections_mw",
+        _with("siteCurrentPowerFlow", unit="MW", connections=[]),
+    ),
+    (
+        "solaredge",
+        "overview",
+        "overview_exponent.json",
+        "bad_update_time",
+        _with("overview", lastUpdateTime="26.08.2021 10:58"),
+    ),
+    (
+        "solaredge",
+        "overview",
+        "overview_exponent.json",
+        "no_update_time",
+        _with("overview", lastUpdateTime=None),
+    ),
+    (
+        "myuplink",
+        "device_points",
+        "device_points_nibe_vvm320_energy_INVENTED.json",
+        "heat_meter_half_missing",
+        _set_point("44308", value=-32768),
+    ),
+    (
+        "myuplink",
+        "device_points",
+        "device_points_nibe_vvm320_energy_INVENTED.json",
+        "energy_in_mwh_power_in_kw_as_text",
+        lambda points: _set_point("43141", value="1.46", parameterUnit="kW")(
+            _set_point("43144", value=3.82837, parameterUnit="MWh")(points)
+        ),
+    ),
+    (
+        "myuplink",
+        "device_points",
+        "device_points_nibe_f730.json",
+        "supply_unconnected",
+        _set_point("40008", value=-3276.8),
+    ),
+    (
+        "myuplink",
+        "device_points",
+        "device_points_nibe_f730.json",
+        "error_object",
+        lambda _: {"type": "about:blank", "title": "Not Found", "status": 404},
+    ),
+]
+
+
+def _cases() -> list[Case]:
     cases = []
     for contract in CONTRACTS:
         folder = FIXTURES / contract.vendor
         found = sorted({p for pattern in contract.patterns for p in folder.glob(pattern)})
-        cases.extend((contract, path) for path in found)
+        cases.extend(Case(contract, path.name, path.read_bytes()) for path in found)
+    for vendor, endpoint, base, name, change in VARIANTS:
+        raw = (FIXTURES / vendor / base).read_bytes()
+        edited = json.dumps(change(json.loads(raw))).encode()
+        cases.append(Case(_contract(vendor, endpoint), f"{base}+{name}", edited))
     return cases
 
 
@@ -184,8 +346,6 @@ def _fetched_at(raw: bytes, contract: Contract) -> datetime:
     """The emoncms parser ignores feeds older than an hour: fetch just after the newest."""
     if contract.vendor != "emoncms":
         return FETCHED_AT
-    import json
-
     times = [float(f["time"]) for f in json.loads(raw) if isinstance(f, dict) and f.get("time")]
     return datetime.fromtimestamp(max(times), UTC) + timedelta(seconds=30) if times else FETCHED_AT
 
@@ -201,33 +361,31 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[tuple[st
     """One lake with every fixture in its own segment, built once."""
     root = tmp_path_factory.mktemp("contract")
     segments = {}
-    for number, (contract, path) in enumerate(_cases()):
-        raw = path.read_bytes()
-        segments[(contract.table, path.name)] = write_segment(
+    for number, case in enumerate(_cases()):
+        contract = case.contract
+        segments[(contract.table, case.name)] = write_segment(
             root / "lake",
             contract.vendor,
             f"dev{number}",
             contract.endpoint,
-            [Record(_fetched_at(raw, contract), raw, url=contract.url)],
+            [Record(_fetched_at(case.raw, contract), case.raw, url=contract.url)],
         )
     report = make_lakehouse(root / "lake", root / "db.duckdb").build()
     assert report.corrupt == []
     return root / "db.duckdb", segments
 
 
-@pytest.mark.parametrize(
-    ("contract", "path"), _cases(), ids=lambda v: v.name if isinstance(v, Path) else v.table
-)
+@pytest.mark.parametrize("case", _cases(), ids=lambda c: f"{c.contract.table}-{c.name}")
 def test_staging_matches_live_parser(
-    contract: Contract, path: Path, built: tuple[Path, dict[tuple[str, str], Path]]
+    case: Case, built: tuple[Path, dict[tuple[str, str], Path]]
 ) -> None:
     db, segments = built
-    raw = path.read_bytes()
+    contract, raw = case.contract, case.raw
     columns = ", ".join(contract.columns)
     staged = query(
         db,
         f"SELECT {columns} FROM {contract.table} WHERE _source_file = ? ORDER BY ts",
-        [str(segments[(contract.table, path.name)])],
+        [str(segments[(contract.table, case.name)])],
     )
     try:
         reading = contract.parse(json.loads(raw), _fetched_at(raw, contract))
@@ -239,9 +397,39 @@ def test_staging_matches_live_parser(
     assert len(staged) == len(expected), (staged, expected)
     for ours, theirs in zip(staged, expected, strict=True):
         for name, a, b in zip(contract.columns, ours, theirs, strict=True):
-            assert _same(a, b), f"{path.name}: {name} staged {a!r}, parser {b!r}"
+            assert _same(a, b), f"{case.name}: {name} staged {a!r}, parser {b!r}"
 
 
 def test_every_vendor_with_a_staging_model_has_fixtures() -> None:
-    covered = {(c.vendor, c.endpoint) for c, _ in _cases()}
+    covered = {(c.contract.vendor, c.contract.endpoint) for c in _cases()}
     assert covered == {(c.vendor, c.endpoint) for c in CONTRACTS}
+
+
+def test_myuplink_staging_carries_the_integrations_parameter_table() -> None:
+    sql = (
+        Path(__file__).parents[2]
+        / "analytics/energy_lakehouse/sql/staging/stg_myuplink_device_points.sql"
+    ).read_text(encoding="utf-8")
+    start, end = sql.index(BEGIN), sql.index(END) + len(END)
+    assert sql[start:end] == generated_mapping(), (
+        "myuplink_parameters or units changed: paste the output of "
+        "'python -m tests.analytics.myuplink_mapping' into stg_myuplink_device_points.sql"
+    )
+
+
+def test_solaredge_and_myuplink_segments_are_read(
+    built: tuple[Path, dict[tuple[str, str], Path]],
+) -> None:
+    db, _segments = built
+    rows = query(
+        db,
+        "SELECT stream, status, count(*) FROM _manifest "
+        "WHERE stream LIKE '%solaredge%' OR stream LIKE '%myuplink%' GROUP BY ALL ORDER BY ALL",
+    )
+    assert {stream for stream, _, _ in rows} == {
+        "solar/solaredge/power_flow",
+        "solar/solaredge/overview",
+        "solar/solaredge/details",
+        "heatpump/myuplink/device_points",
+    }
+    assert {status for _, status, _ in rows} <= {"ok", "partial"}
