@@ -195,6 +195,12 @@ def _macros(ctx: RenderContext) -> dict[str, Callable[..., str]]:
         ),
         # greatest() skips NULL on both engines; a missing value must stay missing.
         "positive": lambda expr: f"(CASE WHEN {expr} > 0 THEN {expr} WHEN {expr} <= 0 THEN 0 END)",
+        # The Carnot COP of heating with flow and outside temperatures (°C), taking the
+        # refrigerant 2 K above the flow and 6 K below the outside air; NULL if undefined.
+        "carnot_cop": lambda flow, outside: (
+            f"(CASE WHEN {flow} + 2 - ({outside} - 6) > 0"
+            f" THEN ({flow} + 2 + 273.15) / ({flow} + 2 - ({outside} - 6)) END)"
+        ),
         "iso_day_of_week": lambda col: f"isodow({col})" if duck else f"(weekday({col}) + 1)",
         "site_location": site_location,
         **{name: _constant(getattr(ctx.tuning, name)) for name in Tuning.__slots__},

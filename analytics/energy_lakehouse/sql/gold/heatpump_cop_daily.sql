@@ -4,10 +4,7 @@
 WITH readings AS (
     SELECT
         *,
-        CASE
-            WHEN flow_temp + 2 - (outside_temp - 6) > 0
-            THEN (flow_temp + 2 + 273.15) / (flow_temp + 2 - (outside_temp - 6))
-        END AS carnot_cop
+        {{ carnot_cop('flow_temp', 'outside_temp') }} AS carnot_cop
     FROM {{ ref('heatpump_readings') }}
     WHERE "timestamp" >= {{ window_start }} AND "timestamp" < {{ window_end }}
 ),

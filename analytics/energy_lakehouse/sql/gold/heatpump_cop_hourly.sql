@@ -1,15 +1,12 @@
 -- Heat-pump efficiency per UTC hour: COP = Σheat / Σelectricity (a ratio of sums),
 -- % of Carnot = 100 · Σheat / Σ(elec · COP_carnot) over running 5-minute intervals, with
--- COP_carnot = (T_flow + 2 + 273.15) / ((T_flow + 2) − (T_outside − 6)).
+-- COP_carnot from the carnot_cop macro (sqlmodels.py), which the daily model shares.
 -- materialized: incremental
 -- time_column: timestamp
 WITH readings AS (
     SELECT
         *,
-        CASE
-            WHEN flow_temp + 2 - (outside_temp - 6) > 0
-            THEN (flow_temp + 2 + 273.15) / (flow_temp + 2 - (outside_temp - 6))
-        END AS carnot_cop
+        {{ carnot_cop('flow_temp', 'outside_temp') }} AS carnot_cop
     FROM {{ ref('heatpump_readings') }}
     WHERE "timestamp" >= {{ window_start }} AND "timestamp" < {{ window_end }}
 ),
