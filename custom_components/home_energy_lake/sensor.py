@@ -218,6 +218,22 @@ def _spool_state(status: WriterStatus) -> str:
     return "error" if status.spool_error else "ok"
 
 
+def _data_size(key: str, value_fn: Callable[[WriterStatus], int | None]) -> LakeSensorDescription:
+    """Describe a byte count of the lake, shown in KiB, disabled by default."""
+    return LakeSensorDescription(
+        key=key,
+        translation_key=key,
+        entity_registry_enabled_default=False,
+        device_class=SensorDeviceClass.DATA_SIZE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.KIBIBYTES,
+        suggested_display_precision=0,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=value_fn,
+    )
+
+
 LAKE_SENSORS: tuple[LakeSensorDescription, ...] = (
     LakeSensorDescription(
         key="backlog_segments",
@@ -227,30 +243,8 @@ LAKE_SENSORS: tuple[LakeSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda s: s.backlog_segments,
     ),
-    LakeSensorDescription(
-        key="backlog_size",
-        translation_key="backlog_size",
-        entity_registry_enabled_default=False,
-        device_class=SensorDeviceClass.DATA_SIZE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.KIBIBYTES,
-        suggested_display_precision=0,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda s: s.backlog_bytes,
-    ),
-    LakeSensorDescription(
-        key="spool_size",
-        translation_key="spool_size",
-        entity_registry_enabled_default=False,
-        device_class=SensorDeviceClass.DATA_SIZE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.KIBIBYTES,
-        suggested_display_precision=0,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda s: s.spool_bytes,
-    ),
+    _data_size("backlog_size", lambda s: s.backlog_bytes),
+    _data_size("spool_size", lambda s: s.spool_bytes),
     LakeSensorDescription(
         key="spool_state",
         translation_key="spool_state",
