@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 # below 3.13.2. The end-to-end tests need a running hass, so they are deselected (and
 # said so) where this interpreter cannot run the installed Home Assistant.
 HASS_CANNOT_START = sys.version_info[:3] < REQUIRED_PYTHON_VER
+E2E_DESELECTED = pytest.StashKey[int]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -32,11 +33,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if e2e:
         items[:] = [item for item in items if item not in e2e]
         config.hook.pytest_deselected(items=e2e)
+        config.stash[E2E_DESELECTED] = len(e2e)
 
 
 def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
     """Say why e2e tests are missing from this run."""
-    if not HASS_CANNOT_START:
+    if not terminalreporter.config.stash.get(E2E_DESELECTED, 0):
         return
     required = ".".join(map(str, REQUIRED_PYTHON_VER))
     running = ".".join(map(str, sys.version_info[:3]))
