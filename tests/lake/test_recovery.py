@@ -177,12 +177,15 @@ async def test_restart_resumes_from_the_spool_without_duplicates(
     second_store = MemoryBackend(objects=dict(first_store.objects))
     second = make_writer(second_store, clock=FakeClock())
     await second.async_start()
-    await wait_for(lambda: second.status.backlog_segments == 0)
+    # The spool's worker reports the emptied backlog a moment before the upload task
+    # counts the last segment: wait for both.
+    await wait_for(
+        lambda: second.status.backlog_segments == 0 and second.status.segments_uploaded == 2
+    )
 
     assert len(second_store.objects) == 2
     fetched = sorted(line["fetched_at"] for line in lake_lines(second_store.objects))
     assert fetched == [at.strftime("%Y-%m-%dT%H:%M:%S.000000Z") for at in moments]
-    assert second.status.segments_uploaded == 2
 
 
 def test_recovery_keeps_every_rejected_piece_one_per_line(tmp_path: Path) -> None:
