@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     CONF_LATITUDE,
@@ -25,7 +24,6 @@ from homeassistant.helpers.event import async_track_utc_time_change
 from homeassistant.loader import async_get_integration
 
 from .api.budget import BudgetRegistry
-from .api.errors import AuthenticationError, CannotConnectError
 from .const import (
     CONF_DEVICE_ID,
     CONF_LAKE,
@@ -55,8 +53,6 @@ class HomeEnergyLakeData:
     writer: BronzeWriter
     coordinators: dict[str, SourceCoordinator[Any]]
     """By vendor, in the order the sources were configured."""
-    options: Mapping[str, Any]
-    """The options the entry was set up with; a change reloads it."""
     issues: LakeIssueTracker
     store: str
     """Where the lake is, without secrets."""
@@ -104,14 +100,9 @@ async def async_token_getter(hass: HomeAssistant, entry: ConfigEntry[Any]) -> To
     oauth = config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation)
 
     async def token() -> str:
-        try:
-            await oauth.async_ensure_token_valid()
-        except aiohttp.ClientResponseError as err:
-            if 400 <= err.status < 500:
-                raise AuthenticationError(f"token refresh refused: HTTP {err.status}") from err
-            raise CannotConnectError(f"token refresh failed: HTTP {err.status}") from err
-        except (aiohttp.ClientError, TimeoutError) as err:
-            raise CannotConnectError(f"token refresh failed: {err}") from err
+        # A refused or failing refresh raises HA's own errors, which the myUplink client
+        # maps, in one place, to a new login or a back-off.
+        await oauth.async_ensure_token_valid()
         return str(oauth.token["access_token"])
 
     return token
@@ -151,7 +142,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeEnergyLakeConfigEntr
     entry.runtime_data = HomeEnergyLakeData(
         writer=writer,
         coordinators=coordinators,
-        options=dict(entry.options),
         issues=issues,
         store=backend.description,
     )
@@ -163,7 +153,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeEnergyLakeConfigEntr
 
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_stop_writer))
     _schedule_captures(hass, entry)
-    entry.async_on_unload(entry.add_update_listener(_async_options_changed))
     _remove_stale_devices(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
@@ -178,7 +167,8 @@ def _remove_stale_devices(hass: HomeAssistant, entry: HomeEnergyLakeConfigEntry)
     registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
         if not device.identifiers & keep:
-            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+            # Each device belongs to this entry alone, so removing it removes nothing else's.
+            registry.async_remove_device(device.id)
 
 
 async def _async_build_coordinators(
@@ -261,12 +251,6 @@ def _schedule_captures(hass: HomeAssistant, entry: HomeEnergyLakeConfigEntry) ->
     # A few minutes past the hour and past midnight UTC, when the APIs have closed the period.
     entry.async_on_unload(async_track_utc_time_change(hass, _hourly, minute=5, second=0))
     entry.async_on_unload(async_track_utc_time_change(hass, _daily, hour=1, minute=15, second=0))
-
-
-async def _async_options_changed(hass: HomeAssistant, entry: HomeEnergyLakeConfigEntry) -> None:
-    """Reload when the options change; token refreshes also update the entry and must not."""
-    if dict(entry.options) != entry.runtime_data.options:
-        await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: HomeEnergyLakeConfigEntry) -> bool:

@@ -24,6 +24,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_LATITUDE, CONF_LONGITUDE
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -93,6 +94,10 @@ CHOICE_WEATHER: Final = "weather"
 CHOICE_NONE: Final = "none"
 CHOICE_SOURCE: Final = "source"
 LAKE: Final = "lake"
+ADVANCED: Final = "advanced"
+"""The first form's collapsed section, for what only mirrors and the simulator need."""
+CUSTOM_API_URLS: Final = "custom_api_urls"
+"""Ticked in ``ADVANCED``: the cloud sources' steps ask for their API URL."""
 ADLS_SECRETS: Final = frozenset({"account_key", "sas_token", "client_secret"})
 
 # Which form error each client error becomes; the first matching class wins.
@@ -132,6 +137,7 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
         self._previous: dict[str, Any] = {}
         """The sources of the entry being reconfigured or re-authenticated."""
         self._queue: list[str] = []
+        self._custom_api_urls = False
 
     @property
     def logger(self) -> logging.Logger:
@@ -162,6 +168,7 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
             CHOICE_HEATPUMP: CHOICE_NONE,
             CHOICE_WEATHER: [OPENMETEO, METNO],
             LAKE: BACKEND_LOCAL,
+            CUSTOM_API_URLS: False,
         }
         return self.async_show_form(step_id="user", data_schema=self._choice_schema(defaults))
 
@@ -183,6 +190,7 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
             CHOICE_HEATPUMP: next((v for v in HEATPUMP_VENDORS if v in sources), CHOICE_NONE),
             CHOICE_WEATHER: [v for v in WEATHER_VENDORS if v in sources],
             LAKE: entry.data[CONF_LAKE][CONF_BACKEND],
+            CUSTOM_API_URLS: any(CONF_BASE_URL in conf for conf in sources.values()),
         }
         return self.async_show_form(
             step_id="reconfigure", data_schema=self._choice_schema(defaults)
@@ -209,6 +217,12 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
                 vol.Required(LAKE, default=defaults[LAKE]): _select(
                     [BACKEND_LOCAL, BACKEND_ADLS], LAKE
                 ),
+                vol.Optional(ADVANCED, default={}): section(
+                    vol.Schema(
+                        {vol.Required(CUSTOM_API_URLS, default=defaults[CUSTOM_API_URLS]): bool}
+                    ),
+                    {"collapsed": True},
+                ),
             }
         )
 
@@ -216,6 +230,7 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
         """Queue one step per choice: the lake first, so a taken lake aborts early."""
         self._data[CONF_LATITUDE] = choice[CONF_LATITUDE]
         self._data[CONF_LONGITUDE] = choice[CONF_LONGITUDE]
+        self._custom_api_urls = choice[ADVANCED][CUSTOM_API_URLS]
         vendors = [choice[CHOICE_SOLAR], choice[CHOICE_HEATPUMP], *choice[CHOICE_WEATHER]]
         vendors = [v for v in vendors if v != CHOICE_NONE]
         self._data[CONF_SOURCES] = {}
@@ -395,8 +410,8 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
             fields[vol.Required(CONF_URL, default=default)] = URL
         if SOURCES[vendor].secret:
             fields[vol.Required(CONF_API_KEY)] = PASSWORD
-        if SOURCES[vendor].cloud and self.show_advanced_options:
-            # For the house simulator and API mirrors; users leave it empty.
+        if SOURCES[vendor].cloud and self._custom_api_urls:
+            # Asked for in the first form's collapsed section: the simulator, API mirrors.
             fields[vol.Optional(CONF_BASE_URL, default=previous.get(CONF_BASE_URL, ""))] = URL
         return vol.Schema(fields)
 
@@ -500,11 +515,20 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
 
 
 class HomeEnergyLakeOptionsFlow(OptionsFlow):
-    """Poll intervals per source, inside each API's terms, and the spool's size cap."""
+    """Poll intervals per source, inside each API's terms, and the spool's size cap.
+
+    Changed options reload the entry from here: HA 2026.12 refuses an update listener
+    beside the reauth and reconfigure flows' own reload, and a token refresh, which also
+    updates the entry, must not reload it. (``OptionsFlowWithReload`` does the same from
+    HA 2025.8; the oldest version we support predates it.)
+    """
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """One form: an interval per configured source, and the store settings."""
         if user_input is not None:
+            entry = self.config_entry
+            if self.hass.config_entries.async_update_entry(entry, options=user_input):
+                self.hass.config_entries.async_schedule_reload(entry.entry_id)
             return self.async_create_entry(data=user_input)
         options = self.config_entry.options
         fields: dict[vol.Marker, Any] = {}

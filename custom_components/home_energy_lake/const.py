@@ -6,6 +6,8 @@ from datetime import timedelta
 import logging
 from typing import Final
 
+from homeassistant import const as ha_const
+
 DOMAIN: Final = "home_energy_lake"
 LOGGER: Final = logging.getLogger(__package__)
 
@@ -53,3 +55,7 @@ INTEGRATION_MAX_GAP_FLOOR: Final = timedelta(minutes=5)
 """Power samples further apart than this (or three poll intervals) are not integrated."""
 
 MYUPLINK_SCOPES: Final = ("READSYSTEM", "offline_access")
+
+# HA 2026.7 deprecated PERCENTAGE as a unit for UnitOfRatio.PERCENTAGE ("%" as well),
+# which HA 2025.4 does not have yet.
+UNIT_PERCENT: Final[str] = getattr(getattr(ha_const, "UnitOfRatio", None), "PERCENTAGE", "%")

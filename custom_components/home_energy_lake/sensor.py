@@ -20,7 +20,6 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import (
-    PERCENTAGE,
     EntityCategory,
     Platform,
     UnitOfEnergy,
@@ -37,7 +36,7 @@ from homeassistant.util import dt as dt_util
 
 from . import HomeEnergyLakeConfigEntry
 from .api.models import SourceKind, WeatherPoint, WeatherReading
-from .const import CONF_SOURCES, INTEGRATION_MAX_GAP_FLOOR, RESET_CONFIRMATIONS
+from .const import CONF_SOURCES, INTEGRATION_MAX_GAP_FLOOR, RESET_CONFIRMATIONS, UNIT_PERCENT
 from .coordinator import SourceCoordinator
 from .entity import LakeEntity, SourceEntity, lake_device_info, source_device_info
 from .lake.writer import BronzeWriter, WriterStatus
@@ -135,7 +134,7 @@ SOLAR_SENSORS: tuple[ReadingSensorDescription, ...] = (
         translation_key="battery_soc",
         device_class=SensorDeviceClass.BATTERY,
         state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=PERCENTAGE,
+        native_unit_of_measurement=UNIT_PERCENT,
         suggested_display_precision=0,
         value_fn=lambda r: r.battery_soc,
     ),

@@ -18,9 +18,12 @@ import os
 from pathlib import Path
 import sys
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant import block_async_io
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -270,6 +273,30 @@ def make_entry(
     )
     entry.add_to_hass(hass)
     return entry
+
+
+def entry_device(hass: HomeAssistant, entry: ConfigEntry[Any], key: str) -> dr.DeviceEntry | None:
+    """The device of ``entry`` whose identifier is ``key`` in our domain.
+
+    Looked up through the entry: ``DeviceRegistry.async_get_device`` is deprecated
+    since HA 2026.8, and its replacement does not exist in 2025.4.
+    """
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    return next((d for d in devices if (DOMAIN, key) in d.identifiers), None)
+
+
+@pytest.fixture
+def reloads(hass: HomeAssistant) -> Iterator[list[str]]:
+    """The ids of the entries reloaded while the test runs, once per reload."""
+    calls: list[str] = []
+    original = hass.config_entries.async_reload
+
+    async def counted(entry_id: str) -> bool:
+        calls.append(entry_id)
+        return await original(entry_id)
+
+    with patch.object(hass.config_entries, "async_reload", counted):
+        yield calls
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
 )
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, section
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.setup import async_setup_component
 import pytest
@@ -79,6 +79,7 @@ def choose(
     heatpump: str = "none",
     weather: list[str] | None = None,
     lake: str = "local",
+    custom_api_urls: bool = False,
 ) -> dict[str, Any]:
     """The first form's answer."""
     return {
@@ -88,13 +89,13 @@ def choose(
         "heatpump": heatpump,
         "weather": weather or [],
         "lake": lake,
+        "advanced": {"custom_api_urls": custom_api_urls},
     }
 
 
-async def start(hass: HomeAssistant, *, advanced: bool = False, **choice: Any) -> Any:
+async def start(hass: HomeAssistant, **choice: Any) -> Any:
     """Open the flow, check its first form and answer it."""
-    context = {"source": SOURCE_USER, "show_advanced_options": advanced}
-    result = await hass.config_entries.flow.async_init(DOMAIN, context=context)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     return await hass.config_entries.flow.async_configure(result["flow_id"], choose(**choice))
@@ -160,6 +161,68 @@ async def test_full_flow_with_errors_and_recovery(
     }
     assert data["sources"]["openmeteo"]["device_id"] == OPENMETEO_ID
     assert data["sources"]["metno"]["device_id"] == METNO_ID
+
+
+def fields(result: Any) -> set[str]:
+    """The names of a form's fields."""
+    return {str(marker) for marker in result["data_schema"].schema}
+
+
+async def test_api_url_fields_only_when_asked_for(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path
+) -> None:
+    """The cloud steps' API URL is for mirrors and the simulator: hidden unless asked for.
+
+    HA 2026.6 and later report every user as being in advanced mode, so that is not asking.
+    """
+    mock_openmeteo(aioclient_mock)
+    aioclient_mock.get(
+        f"{SOLAREDGE_URL}/details",
+        text=fixture_text("solaredge/details_hooper_st.json"),
+        headers=JSON,
+    )
+    context = {"source": SOURCE_USER, "show_advanced_options": True}
+    result = await hass.config_entries.flow.async_init(DOMAIN, context=context)
+    advanced = result["data_schema"].schema["advanced"]
+    assert isinstance(advanced, section)
+    assert advanced.options["collapsed"] is True
+    assert advanced.schema({}) == {"custom_api_urls": False}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], choose(solar="solaredge", weather=["openmeteo"])
+    )
+    result = await answer(hass, result, "local", {"path": str(lake)})
+    assert fields(result) == {"site_id", "api_key"}
+    result = await answer(hass, result, "solaredge", {"site_id": "1", "api_key": "key"})
+    # Open-Meteo had nothing to ask: tested at once, the entry is made.
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert "base_url" not in result["data"]["sources"]["solaredge"]
+
+    # Ticked: each cloud step asks for its URL, and the sources use it.
+    mirror = "http://mirror.test"
+    aioclient_mock.get(
+        f"{mirror}/site/1/details",
+        text=fixture_text("solaredge/details_hooper_st.json"),
+        headers=JSON,
+    )
+    aioclient_mock.get(
+        f"{mirror}/v1/forecast",
+        text=fixture_text("openmeteo/forecast_berlin_2021_radiation_EXCERPT.json"),
+        headers=JSON,
+    )
+    other = lake.parent / "other"
+    other.mkdir()
+    await hass.config_entries.async_remove(result["result"].entry_id)
+    result = await start(hass, solar="solaredge", weather=["openmeteo"], custom_api_urls=True)
+    result = await answer(hass, result, "local", {"path": str(other)})
+    assert fields(result) == {"site_id", "api_key", "base_url"}
+    result = await answer(
+        hass, result, "solaredge", {"site_id": "1", "api_key": "key", "base_url": mirror}
+    )
+    assert fields(result) == {"base_url"}
+    result = await answer(hass, result, "openmeteo", {"base_url": f"{mirror}/v1"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["sources"]["solaredge"]["base_url"] == mirror
+    assert result["data"]["sources"]["openmeteo"]["base_url"] == f"{mirror}/v1"
 
 
 async def test_keyless_weather_retries_after_an_error(
@@ -379,7 +442,7 @@ async def test_myuplink_login_to_an_empty_account_aborts(
         f"{MYUPLINK_API}/v2/systems/me",
         json={"page": 1, "itemsPerPage": 10, "numItems": 0, "systems": []},
     )
-    result = await start(hass, heatpump="myuplink", advanced=True)
+    result = await start(hass, heatpump="myuplink", custom_api_urls=True)
     result = await answer(hass, result, "local", {"path": str(lake)})
     result = await answer(hass, result, "myuplink", {"base_url": ""})
     result = await login(hass, result, hass_client_no_auth, aioclient_mock)
@@ -424,6 +487,38 @@ async def test_reconfigure_changes_sources_and_keeps_the_entry(
     assert entry.unique_id == f"local:{lake}"
     assert list(entry.data["sources"]) == ["fronius", "openmeteo", "metno"]
     assert len(hass.config_entries.async_entries(DOMAIN)) == 2
+
+
+async def test_reauth_and_reconfigure_reload_the_entry_once(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path, reloads: list[str]
+) -> None:
+    """Each flow ends by reloading the loaded entry exactly once, with its new data."""
+    mirror = {**OPENMETEO_CONF, "base_url": "http://mirror.test/v1"}
+    entry = home(hass, lake, openmeteo=mirror)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    mock_owm(aioclient_mock)
+    result = await entry.start_reauth_flow(hass)
+    result = await answer(hass, result, "reauth_confirm", {"source": "owm"})
+    result = await answer(hass, result, "owm", {"api_key": "new"})
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert reloads == [entry.entry_id]
+    assert entry.state is ConfigEntryState.LOADED
+
+    mock_fronius(aioclient_mock)
+    result = await entry.start_reconfigure_flow(hass)
+    # A home with a source at a custom URL opens with the URL fields asked for.
+    assert result["data_schema"].schema["advanced"].schema({}) == {"custom_api_urls": True}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], choose(solar="fronius")
+    )
+    result = await answer(hass, result, "local", {"path": str(lake)})
+    result = await answer(hass, result, "fronius", {"host": FRONIUS_HOST})
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert reloads == [entry.entry_id, entry.entry_id]
+    assert entry.state is ConfigEntryState.LOADED
+    assert list(entry.data["sources"]) == ["fronius"]
 
 
 async def test_reconfigure_to_a_lake_of_another_home_is_refused(

@@ -192,11 +192,12 @@ async def test_myuplink_refreshes_its_token(
 
 
 @pytest.mark.usefixtures("credentials")
+@pytest.mark.parametrize("status", [400, 401])
 async def test_myuplink_refused_refresh_starts_reauth(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path, status: int
 ) -> None:
     """A refresh token myUplink no longer accepts means logging in again."""
-    aioclient_mock.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
+    aioclient_mock.post(TOKEN_URL, status=status, json={"error": "invalid_grant"})
     entry = myuplink_entry(hass, lake, expires_at=time.time() - 10)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -206,7 +207,13 @@ async def test_myuplink_refused_refresh_starts_reauth(
 
 @pytest.mark.usefixtures("credentials")
 @pytest.mark.parametrize(
-    "failure", [{"status": 503}, {"exc": aiohttp.ClientConnectionError("unreachable")}]
+    "failure",
+    [
+        {"status": 429, "headers": {"Retry-After": "120"}},
+        {"status": 500},
+        {"status": 503},
+        {"exc": aiohttp.ClientConnectionError("unreachable")},
+    ],
 )
 async def test_myuplink_token_server_down_retries(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path, failure: dict[str, Any]
@@ -284,19 +291,40 @@ async def test_failed_capture_ships_the_error_answer(
     assert await coordinators["metno"].async_capture(end - timedelta(days=1), end) == 0
 
 
-async def test_options_change_reloads(
+@pytest.mark.usefixtures("credentials")
+async def test_setup_registers_no_update_listener(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path
 ) -> None:
-    """New intervals apply at once: the entry reloads with them."""
+    """HA 2026.12 fails reauth and reconfigure of an entry that has an update listener."""
+    mock_fronius(aioclient_mock)
+    mock_myuplink(aioclient_mock)
+    entry = myuplink_entry(hass, lake, expires_at=time.time() + 3600)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, "sources": {**entry.data["sources"], "fronius": FRONIUS_CONF}}
+    )
+    await setup(hass, entry)
+    assert entry.update_listeners == []
+
+
+async def test_saving_options_reloads_once(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path, reloads: list[str]
+) -> None:
+    """New intervals apply at once: the options flow reloads the entry, once."""
     mock_fronius(aioclient_mock)
     entry = make_entry(hass, lake, {"fronius": FRONIUS_CONF})
     await setup(hass, entry)
-    hass.config_entries.async_update_entry(
-        entry, options={"interval_fronius": 30, "spool_max_mb": 64, "segment_max_age_minutes": 5}
-    )
+    options = {"interval_fronius": 30, "spool_max_mb": 64, "segment_max_age_minutes": 5}
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    await hass.config_entries.options.async_configure(result["flow_id"], options)
     await hass.async_block_till_done()
+    assert reloads == [entry.entry_id]
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.coordinators["fronius"].update_interval == timedelta(seconds=30)
+    # Saving the same options again changes nothing, so nothing reloads.
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    await hass.config_entries.options.async_configure(result["flow_id"], options)
+    await hass.async_block_till_done()
+    assert reloads == [entry.entry_id]
 
 
 async def test_keyless_source_refusing_access_is_a_failed_poll(
@@ -313,7 +341,7 @@ async def test_keyless_source_refusing_access_is_a_failed_poll(
 
 @pytest.mark.usefixtures("credentials")
 async def test_token_refresh_while_running_does_not_reload(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path, reloads: list[str]
 ) -> None:
     """A refreshed token updates the entry's data; only an options change reloads it."""
     mock_myuplink(aioclient_mock)
@@ -331,4 +359,57 @@ async def test_token_refresh_while_running_does_not_reload(
     await hass.async_block_till_done()
     assert entry.data["token"]["access_token"] == "new-access"
     assert entry.runtime_data is running
+    assert reloads == []
     assert entry.state is ConfigEntryState.LOADED
+
+
+async def _expire_and_poll(hass: HomeAssistant, entry: Any) -> Any:
+    """Let the running entry's token run out, then poll myUplink once."""
+    token = {**entry.data["token"], "expires_at": time.time() - 1}
+    hass.config_entries.async_update_entry(entry, data={**entry.data, "token": token})
+    coordinator = entry.runtime_data.coordinators["myuplink"]
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    return coordinator
+
+
+@pytest.mark.usefixtures("credentials")
+@pytest.mark.parametrize(
+    ("status", "at_least"), [(429, timedelta(seconds=600)), (500, None), (503, None)]
+)
+async def test_token_endpoint_failing_while_running_backs_off(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    lake: Path,
+    status: int,
+    at_least: timedelta | None,
+) -> None:
+    """A rate-limited or failing token endpoint is waited out, never a new login."""
+    mock_myuplink(aioclient_mock)
+    entry = myuplink_entry(hass, lake, expires_at=time.time() + 3600)
+    await setup(hass, entry)
+    coordinator = entry.runtime_data.coordinators["myuplink"]
+    base = coordinator.update_interval
+    aioclient_mock.post(TOKEN_URL, status=status, headers={"Retry-After": "600"})
+    await _expire_and_poll(hass, entry)
+    assert not coordinator.last_update_success
+    assert coordinator.update_interval > base
+    if at_least is not None:
+        assert coordinator.update_interval >= at_least
+    assert reauth_flows(hass) == []
+    assert entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.usefixtures("credentials")
+@pytest.mark.parametrize("status", [400, 401])
+async def test_token_refused_while_running_starts_reauth(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path, status: int
+) -> None:
+    """``invalid_grant`` from the token endpoint: the user logs in again."""
+    mock_myuplink(aioclient_mock)
+    entry = myuplink_entry(hass, lake, expires_at=time.time() + 3600)
+    await setup(hass, entry)
+    aioclient_mock.post(TOKEN_URL, status=status, json={"error": "invalid_grant"})
+    coordinator = await _expire_and_poll(hass, entry)
+    assert not coordinator.last_update_success
+    assert len(reauth_flows(hass)) == 1

@@ -21,6 +21,7 @@ from .conftest import (
     FRONIUS_SERIAL,
     METNO_CONF,
     OPENMETEO_CONF,
+    entry_device,
     make_entry,
     mock_fronius,
     mock_metno,
@@ -74,7 +75,7 @@ async def test_a_removed_source_loses_its_device(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     registry = dr.async_get(hass)
-    openmeteo = registry.async_get_device({(DOMAIN, f"openmeteo_{OPENMETEO_CONF['device_id']}")})
+    openmeteo = entry_device(hass, entry, f"openmeteo_{OPENMETEO_CONF['device_id']}")
     assert openmeteo is not None
     assert openmeteo.entry_type is dr.DeviceEntryType.SERVICE
 

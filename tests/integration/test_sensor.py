@@ -12,7 +12,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -30,6 +30,7 @@ from .conftest import (
     METNO_CONF,
     OPENMETEO_CONF,
     SOLAREDGE_URL,
+    entry_device,
     fixture_json,
     fixture_text,
     make_entry,
@@ -82,7 +83,6 @@ async def test_fronius_states_from_recorded_answers(
     aioclient_mock: AiohttpClientMocker,
     lake: Path,
     entity_registry: er.EntityRegistry,
-    device_registry: dr.DeviceRegistry,
 ) -> None:
     """A Symo at 10:00 with its smart meter, every value as the device reported it."""
     mock_fronius(aioclient_mock)
@@ -105,7 +105,7 @@ async def test_fronius_states_from_recorded_answers(
     assert last.attributes["device_class"] == "timestamp"
     assert hass.states.get("sensor.symo_requests_left_today") is None  # Fronius has no quota
 
-    device = device_registry.async_get_device({(DOMAIN, f"fronius_{FRONIUS_SERIAL}")})
+    device = entry_device(hass, entry, f"fronius_{FRONIUS_SERIAL}")
     assert device is not None
     assert (device.manufacturer, device.model, device.sw_version) == (
         "Fronius",

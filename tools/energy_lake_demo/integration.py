@@ -18,8 +18,8 @@ def flow_answers(
 ) -> dict[str, Mapping[str, Any]]:
     """Return what the demo answers at each step of the config flow, by step id.
 
-    The flow runs in advanced mode, whose *API URL* fields point the cloud APIs at the
-    house simulator; docs/integration.md lists the steps.
+    The first form's *Advanced* section asks the cloud steps for their *API URL*, which
+    points them at the house simulator; docs/integration.md lists the steps.
     """
     latitude, longitude = location
     return {
@@ -30,6 +30,7 @@ def flow_answers(
             "heatpump": "emoncms",
             "weather": ["openmeteo", "owm", "metno"],
             "lake": "local",
+            "advanced": {"custom_api_urls": True},
         },
         "local": {"path": str(lake_dir)},
         "fronius": {"host": simulator_url},
@@ -57,6 +58,7 @@ def second_home_answers(
             "heatpump": "myuplink",
             "weather": [],
             "lake": "local",
+            "advanced": {"custom_api_urls": True},
         },
         "local": {"path": str(lake_dir)},
         "solaredge": {
@@ -99,9 +101,7 @@ async def add_home_energy_lake(
     The myUplink login is an external step: the script plays the browser, following the
     simulator's authorize redirect back to Home Assistant's OAuth callback.
     """
-    result: dict[str, Any] = await client.post(
-        FLOW, {"handler": DOMAIN, "show_advanced_options": True}
-    )
+    result: dict[str, Any] = await client.post(FLOW, {"handler": DOMAIN})
     for _ in range(MAX_STEPS):
         if result["type"] == "create_entry":
             return str(result["result"]["entry_id"])

@@ -8,14 +8,16 @@ Quirks handled: -32768 (and its scaled forms) means "no sensor connected"; param
 ids repeat within one answer; some values are strings; units come per point and are
 converted (kW, kWh); the public API allows about 25 requests a minute, so requests
 are spaced and HTTP 429 becomes ``RateLimitedError``; HTTP 401 or a refused token
-refresh becomes ``AuthenticationError`` so the integration starts reauth.
+refresh becomes ``AuthenticationError`` so the integration starts reauth, while a
+rate-limited or failing token endpoint is only waited out (``token_refresh_error``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
+from http import HTTPStatus
 import logging
 from typing import Any, Final
 from urllib.parse import quote
@@ -28,7 +30,10 @@ from .errors import (
     CannotConnectError,
     InvalidResponseError,
     NotSupportedError,
+    RateLimitedError,
+    SourceError,
     keeping_raw,
+    retry_after_seconds,
 )
 from .http import fetch, parse_json
 from .models import DeviceIdentity, FetchResult, HeatPumpReading, RawAnswer
@@ -227,6 +232,27 @@ def manufacturer_of(product_name: str | None) -> str:
     return "NIBE" if model_family(name) is not ModelFamily.UNKNOWN else "unknown"
 
 
+def token_refresh_error(err: aiohttp.ClientError | TimeoutError) -> SourceError:
+    """Map a failed OAuth2 token refresh: only a refused grant asks for a new login.
+
+    Home Assistant's OAuth2 session raises ``aiohttp.ClientResponseError`` for the token
+    endpoint's answer; from 2026.3 its ``OAuth2TokenRequestReauthError`` and
+    ``OAuth2TokenRequestTransientError`` are subclasses of it and follow the same rule:
+    429 and 5xx are transient (back off), any other 4xx (``invalid_grant``) is not.
+    """
+    if not isinstance(err, aiohttp.ClientResponseError):
+        return CannotConnectError(f"token refresh failed: {type(err).__name__}")
+    if err.status == HTTPStatus.TOO_MANY_REQUESTS:
+        header = err.headers.get("Retry-After") if err.headers else None
+        return RateLimitedError(
+            "token refresh rate-limited: HTTP 429",
+            retry_after=retry_after_seconds(header, datetime.now(UTC)),
+        )
+    if 400 <= err.status < 500:
+        return AuthenticationError(f"token refresh refused: HTTP {err.status}")
+    return CannotConnectError(f"token refresh failed: HTTP {err.status}")
+
+
 class MyUplinkClient:
     """Reads one heat pump through the myUplink API with an OAuth2 access token."""
 
@@ -262,13 +288,8 @@ class MyUplinkClient:
     async def _token(self) -> str:
         try:
             return await self._access_token()
-        except aiohttp.ClientResponseError as err:
-            # HA's OAuth2Session raises this when the token refresh is refused.
-            if err.status in (400, 401, 403):
-                raise AuthenticationError(f"token refresh refused: HTTP {err.status}") from err
-            raise CannotConnectError(f"token refresh failed: HTTP {err.status}") from err
         except (aiohttp.ClientError, TimeoutError) as err:
-            raise CannotConnectError(f"token refresh failed: {err}") from err
+            raise token_refresh_error(err) from err
 
     async def _get(
         self, endpoint: str, path: str, params: Mapping[str, Any] | None = None
