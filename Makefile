@@ -41,10 +41,11 @@ demo: $(VENV)/.synced  ## Start the house simulator and a real Home Assistant on
 bench: $(VENV)/.synced  ## Run the benchmarks in benchmarks/ (slow; figures go to the README)
 	$(VENV)/bin/python -m pytest benchmarks --benchmark-only $(PYTEST_ARGS)
 
+# --no-config: the pycares constraint in [tool.uv] is for HA 2025.4's aiodns only.
 lock:  ## Re-resolve uv.lock and requirements/ha-latest.txt after changing pyproject.toml
 	uv="$$(scripts/ensure-uv.sh "$$(scripts/find-python313.sh)")" && \
 	"$$uv" lock && \
-	"$$uv" pip compile pyproject.toml --all-extras --group test --group demo --group dev \
+	"$$uv" pip compile --no-config pyproject.toml --all-extras --group test --group demo --group dev \
 	    --override requirements/ha-latest-overrides.txt --python-version 3.13.2 \
 	    --quiet -o requirements/ha-latest.txt
 

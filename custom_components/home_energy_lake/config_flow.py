@@ -109,6 +109,10 @@ SOURCE_ERRORS: Final[tuple[tuple[type[SourceError], str], ...]] = (
     (SourceError, "invalid_response"),
 )
 
+UNEXPECTED: Final = "unknown"
+"""The form error (and, after the OAuth login, the abort) for an error nobody expected."""
+NO_SOURCE: Final = "no_source"
+
 PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 
@@ -122,6 +126,12 @@ def _select(options: list[str], key: str, *, multiple: bool = False) -> SelectSe
             mode=SelectSelectorMode.LIST,
         )
     )
+
+
+def _chosen_vendors(choice: Mapping[str, Any]) -> list[str]:
+    """Return the vendors the first form chose: solar, heat pump, then weather APIs."""
+    vendors = [choice[CHOICE_SOLAR], choice[CHOICE_HEATPUMP], *choice[CHOICE_WEATHER]]
+    return [v for v in vendors if v != CHOICE_NONE]
 
 
 class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, domain=DOMAIN):
@@ -159,7 +169,7 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Pick the home's location, its sources and where the lake lives."""
-        if user_input is not None:
+        if user_input is not None and _chosen_vendors(user_input):
             return await self._async_chosen(user_input)
         defaults = {
             CONF_LATITUDE: self.hass.config.latitude,
@@ -170,7 +180,7 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
             LAKE: BACKEND_LOCAL,
             CUSTOM_API_URLS: False,
         }
-        return self.async_show_form(step_id="user", data_schema=self._choice_schema(defaults))
+        return self._async_show_choice("user", defaults, user_input)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -178,7 +188,7 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
         """Change the sources or the lake of an existing home, testing each again."""
         entry = self._get_reconfigure_entry()
         await self.async_set_unique_id(entry.unique_id)
-        if user_input is not None:
+        if user_input is not None and _chosen_vendors(user_input):
             self._data = copy.deepcopy(dict(entry.data))
             self._previous = self._data[CONF_SOURCES]
             return await self._async_chosen(user_input)
@@ -192,8 +202,19 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
             LAKE: entry.data[CONF_LAKE][CONF_BACKEND],
             CUSTOM_API_URLS: any(CONF_BASE_URL in conf for conf in sources.values()),
         }
+        return self._async_show_choice("reconfigure", defaults, user_input)
+
+    def _async_show_choice(
+        self, step_id: str, defaults: Mapping[str, Any], user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Show the first form; a home without a single source is refused."""
+        schema = self._choice_schema(defaults)
+        if user_input is None:
+            return self.async_show_form(step_id=step_id, data_schema=schema)
         return self.async_show_form(
-            step_id="reconfigure", data_schema=self._choice_schema(defaults)
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors={"base": NO_SOURCE},
         )
 
     def _choice_schema(self, defaults: Mapping[str, Any]) -> vol.Schema:
@@ -231,8 +252,7 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
         self._data[CONF_LATITUDE] = choice[CONF_LATITUDE]
         self._data[CONF_LONGITUDE] = choice[CONF_LONGITUDE]
         self._custom_api_urls = choice[ADVANCED][CUSTOM_API_URLS]
-        vendors = [choice[CHOICE_SOLAR], choice[CHOICE_HEATPUMP], *choice[CHOICE_WEATHER]]
-        vendors = [v for v in vendors if v != CHOICE_NONE]
+        vendors = _chosen_vendors(choice)
         self._data[CONF_SOURCES] = {}
         self._queue = [choice[LAKE], *vendors]
         if MYUPLINK not in vendors:
@@ -311,21 +331,29 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
         self, step_id: str, lake: dict[str, Any], schema: vol.Schema
     ) -> ConfigFlowResult:
         """Prove the store takes a test write, then make it the entry's identity."""
-        backend = build_backend(self.hass, lake)
+        error: str | None = None
+        message = ""
         try:
-            await backend.async_check()
+            backend = build_backend(self.hass, lake)
+            try:
+                await backend.async_check()
+            finally:
+                await backend.async_close()
         except BackendError as err:
             error = "invalid_auth" if err.kind is ErrorKind.AUTH_FAILED else "store_failed"
+            message = str(err)
+        except Exception:  # noqa: BLE001 - a bug must not leave the user a stuck flow and a 500
+            LOGGER.exception("Unexpected error testing the %s lake", step_id)
+            error = UNEXPECTED
+        if error is not None:
             return self.async_show_form(
                 step_id=step_id,
                 data_schema=self.add_suggested_values_to_schema(
                     schema, {k: v for k, v in lake.items() if k not in ADLS_SECRETS}
                 ),
                 errors={"base": error},
-                description_placeholders={"error": str(err)},
+                description_placeholders={"error": message},
             )
-        finally:
-            await backend.async_close()
         identity = lake_identity(self.hass, lake)
         if self.source == SOURCE_REAUTH:
             await self.async_set_unique_id(identity)
@@ -438,21 +466,25 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
         self, vendor: str, conf: Mapping[str, Any], token: Any
     ) -> DeviceIdentity | str:
         """Talk to the source once: who it is, or the form error saying why not."""
-        client = build_client(
-            vendor,
-            conf,
-            session=async_get_clientsession(self.hass),
-            budgets=budgets(self.hass),
-            latitude=self._data[CONF_LATITUDE],
-            longitude=self._data[CONF_LONGITUDE],
-            user_agent=user_agent(await async_integration_version(self.hass)),
-            token=token,
-        )
+        version = await async_integration_version(self.hass)
         try:
+            client = build_client(
+                vendor,
+                conf,
+                session=async_get_clientsession(self.hass),
+                budgets=budgets(self.hass),
+                latitude=self._data[CONF_LATITUDE],
+                longitude=self._data[CONF_LONGITUDE],
+                user_agent=user_agent(version),
+                token=token,
+            )
             return await client.async_identify()
         except SourceError as err:
             LOGGER.debug("Testing %s failed: %s", vendor, err)
             return next(key for cls, key in SOURCE_ERRORS if isinstance(err, cls))
+        except Exception:  # noqa: BLE001 - a bug must not leave the user a stuck flow and a 500
+            LOGGER.exception("Unexpected error testing %s", vendor)
+            return UNEXPECTED
 
     async def _async_store_source(
         self, vendor: str, conf: dict[str, Any], identity: DeviceIdentity

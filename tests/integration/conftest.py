@@ -30,6 +30,9 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 
 from custom_components.home_energy_lake import budgets
 from custom_components.home_energy_lake.const import DOMAIN
+from tests.api.conftest import LoopbackApi, Replay, fixture_bytes, loopback_api
+
+__all__ = ["loopback_api"]  # a fixture: a real HTTP server on 127.0.0.1
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -184,6 +187,19 @@ def mock_fronius(
         aioclient_mock.get(
             f"{FRONIUS_URL}/{path}", text=fixture_text(name), status=status, headers=JSON
         )
+
+
+def serve_fronius(api: LoopbackApi) -> None:
+    """A Symo's logger and inverter info, as recorded, from a real server on loopback.
+
+    For tests whose point is the real HTTP path (name resolution, or the Azure SDK,
+    which shares HA's session that ``aioclient_mock`` would replace).
+    """
+    for path, name in (
+        ("/solar_api/v1/GetLoggerInfo.cgi", "fronius/symo_logger_info.json"),
+        ("/solar_api/v1/GetInverterInfo.cgi", "fronius/symo_inverter_info.json"),
+    ):
+        api.reply(path, Replay(fixture_bytes(name)))
 
 
 def powerflow_at(timestamp: str, **site: Any) -> dict[str, Any]:

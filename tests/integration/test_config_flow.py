@@ -28,6 +28,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.home_energy_lake.const import DOMAIN
+from tests.api.conftest import LoopbackApi
 from tests.lake.fake_adls import ACCOUNT, ACCOUNT_KEY, FakeAdls
 
 from .conftest import (
@@ -52,6 +53,7 @@ from .conftest import (
     mock_metno,
     mock_openmeteo,
     mock_owm,
+    serve_fronius,
 )
 
 MYUPLINK_API = "https://api.myuplink.com"
@@ -316,10 +318,11 @@ async def adls(socket_enabled: None) -> Any:
 
 
 async def test_adls_lake_with_bad_settings_then_bad_key_then_good(
-    hass: HomeAssistant, adls: FakeAdls
+    hass: HomeAssistant, adls: FakeAdls, loopback_api: LoopbackApi
 ) -> None:
     """Settings are checked offline first, then by a real test write through the SDK."""
-    result = await start(hass, lake="adls")
+    serve_fronius(loopback_api)
+    result = await start(hass, solar="fronius", lake="adls")
     settings = {
         "account_name": ACCOUNT,
         "filesystem": "bronze",
@@ -336,18 +339,22 @@ async def test_adls_lake_with_bad_settings_then_bad_key_then_good(
     result = await answer(hass, result, "adls", {**settings, "account_key": wrong_key})
     assert result["errors"] == {"base": "invalid_auth"}
     result = await answer(hass, result, "adls", {**settings, "account_key": ACCOUNT_KEY})
+    result = await answer(hass, result, "fronius", {"host": loopback_api.url})
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == f"adls:{adls.account_url}/bronze/home"
     assert result["data"]["lake"] == {"backend": "adls", **settings, "account_key": ACCOUNT_KEY}
-    assert result["data"]["sources"] == {}
+    assert list(result["data"]["sources"]) == ["fronius"]
     # The test write cleaned up after itself.
     assert [p for p in adls.files() if not p.endswith("/")] == []
 
 
-async def test_adls_store_failure(hass: HomeAssistant, adls: FakeAdls) -> None:
+async def test_adls_store_failure(
+    hass: HomeAssistant, adls: FakeAdls, loopback_api: LoopbackApi
+) -> None:
     """A filesystem that does not exist fails the test write with the store's message."""
-    result = await start(hass, lake="adls")
+    serve_fronius(loopback_api)
+    result = await start(hass, solar="fronius", lake="adls")
     settings = {
         "account_name": ACCOUNT,
         "filesystem": "missing",
@@ -358,6 +365,7 @@ async def test_adls_store_failure(hass: HomeAssistant, adls: FakeAdls) -> None:
     result = await answer(hass, result, "adls", settings)
     assert result["errors"] == {"base": "store_failed"}
     result = await answer(hass, result, "adls", {**settings, "filesystem": "bronze"})
+    result = await answer(hass, result, "fronius", {"host": loopback_api.url})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == f"adls:{adls.account_url}/bronze/"
 
