@@ -60,6 +60,13 @@ def replay(name: str) -> Replay:
     return Replay(fixture_bytes(f"fronius/{name}"))
 
 
+def replay_stamped(name: str, timestamp: str) -> Replay:
+    """A recorded answer with another ``Head.Timestamp`` (derived: the rest as recorded)."""
+    body = json.loads(fixture_bytes(f"fronius/{name}"))
+    body["Head"]["Timestamp"] = timestamp
+    return Replay(json.dumps(body).encode())
+
+
 def utc(text: str) -> datetime:
     """Parse an ISO time written in UTC."""
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
@@ -340,7 +347,8 @@ async def test_symo_polls_power_flow_then_meter_and_inverter_in_turn(
     loopback_api: LoopbackApi, session: aiohttp.ClientSession
 ) -> None:
     loopback_api.reply(POWERFLOW, replay("symo_powerflow_night.json"))
-    loopback_api.reply(METER, replay("symo_meter_system.json"))
+    # The meter read 6 s after the power flow (23:49:54 local), as the polling plan does.
+    loopback_api.reply(METER, replay_stamped("symo_meter_system.json", "2021-10-06T23:50:00+02:00"))
     loopback_api.reply(INVERTER, replay("symo_inverter_night.json"))
     client = FroniusClient(session, loopback_api.url, budget=no_wait())
 
@@ -378,6 +386,46 @@ async def test_symo_polls_power_flow_then_meter_and_inverter_in_turn(
         "DataCollection": "CommonInverterData",
     }
     assert first.raw[1].url.endswith("GetMeterRealtimeData.cgi?Scope=System")
+
+
+async def test_a_slow_answer_stamped_later_is_not_merged(
+    loopback_api: LoopbackApi, session: aiohttp.ClientSession
+) -> None:
+    """The recorded meter answer is stamped five days after this power flow: not its moment."""
+    loopback_api.reply(POWERFLOW, replay("symo_powerflow_night.json"))  # 2021-10-06
+    loopback_api.reply(METER, replay("symo_meter_system.json"))  # 2021-10-11
+    client = FroniusClient(session, loopback_api.url, budget=no_wait())
+
+    result = await client.async_fetch()
+
+    assert [raw.endpoint for raw in result.raw] == ["powerflow", "meter"]
+    assert result.reading.grid_import_energy_total is None
+    assert result.reading.grid_export_energy_total is None
+    assert result.reading.pv_energy_total == 44186900.0  # the power flow's own
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        replay("symo_storage_error255.json"),  # status 255: not supported
+        Replay(b"", status=500, content_type="text/plain"),
+        Replay(b"<html>busy</html>", content_type="text/html"),  # not JSON
+        Replay(json.dumps({"Body": {"Data": {}}, "Head": {"Status": {"Code": 0}}}).encode()),
+    ],
+    ids=["status-255", "http-500", "not-json", "empty-data"],
+)
+async def test_a_refused_slow_answer_is_returned_once(
+    loopback_api: LoopbackApi, session: aiohttp.ClientSession, answer: Replay
+) -> None:
+    """Whatever the slow endpoint answers, Bronze gets that answer exactly once."""
+    loopback_api.reply(POWERFLOW, replay("symo_powerflow_night.json"))
+    loopback_api.reply(METER, answer)
+    client = FroniusClient(session, loopback_api.url, budget=no_wait())
+
+    result = await client.async_fetch()
+
+    assert [raw.endpoint for raw in result.raw] == ["powerflow", "meter"]
+    assert result.raw[1].body == answer.body
 
 
 async def test_gen24_with_battery_reads_its_storage(
@@ -418,6 +466,7 @@ async def test_storage_not_supported_is_not_asked_again(
 
     results = [await client.async_fetch() for _ in range(4)]
 
+    assert [len(result.raw) for result in results] == [2, 2, 2, 2]
     slow = [result.raw[1].endpoint for result in results]
     # Storage leaves the rotation after its 255; meter and inverter take turns.
     assert slow == ["meter", "storage", "meter", "inverter"]
@@ -449,7 +498,7 @@ async def test_stale_slow_values_are_dropped(
     loopback_api: LoopbackApi, session: aiohttp.ClientSession
 ) -> None:
     loopback_api.reply(POWERFLOW, replay("symo_powerflow_night.json"))
-    loopback_api.reply(METER, replay("symo_meter_system.json"))
+    loopback_api.reply(METER, replay_stamped("symo_meter_system.json", "2021-10-06T23:50:00+02:00"))
     loopback_api.reply(INVERTER, replay("symo_inverter_day.json"))
     client = FroniusClient(session, loopback_api.url, budget=no_wait())
     first = await client.async_fetch()

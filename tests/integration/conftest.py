@@ -170,7 +170,12 @@ def mock_fronius(
     storage: str = "fronius/symo_storage_error255.json",
     status: int = 200,
 ) -> None:
-    """A Symo with a Datamanager and a smart meter, no battery (storage answers 255)."""
+    """A Symo with a Datamanager and a smart meter, no battery (storage answers 255).
+
+    The meter and inverter answers were recorded on other days than the power flows;
+    they are served stamped with the power flow's time (derived), as a device read
+    seconds apart would stamp them, so the client merges them into its reading.
+    """
     body = powerflow if isinstance(powerflow, dict) else fixture_json(powerflow)
     aioclient_mock.get(
         f"{FRONIUS_URL}/GetPowerFlowRealtimeData.fcgi", text=json.dumps(body), status=status,
@@ -179,6 +184,13 @@ def mock_fronius(
     for path, name in (
         ("GetMeterRealtimeData.cgi", meter),
         ("GetInverterRealtimeData.cgi", inverter),
+    ):
+        slow = fixture_json(name)
+        slow["Head"]["Timestamp"] = body["Head"]["Timestamp"]
+        aioclient_mock.get(
+            f"{FRONIUS_URL}/{path}", text=json.dumps(slow), status=status, headers=JSON
+        )
+    for path, name in (
         ("GetStorageRealtimeData.cgi", storage),
         ("GetLoggerInfo.cgi", "fronius/symo_logger_info.json"),
         ("GetInverterInfo.cgi", "fronius/symo_inverter_info.json"),

@@ -65,6 +65,22 @@ async def test_setup_and_unload(
     assert {r["device_id"] for r in fronius} == {FRONIUS_SERIAL}
 
 
+async def test_a_refused_slow_answer_reaches_bronze_once(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path
+) -> None:
+    """A meter answering status 255 is kept, and kept once: the lake counts answers."""
+    mock_fronius(aioclient_mock, meter="fronius/symo_storage_error255.json")
+    entry = make_entry(hass, lake, {"fronius": FRONIUS_CONF})
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+    meter = [r for r in read_lake(lake) if r["endpoint"] == "meter"]
+    assert len(meter) == 1
+    assert meter[0]["payload"]["Head"]["Status"]["Code"] == 255
+
+
 async def test_a_removed_source_loses_its_device(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path
 ) -> None:

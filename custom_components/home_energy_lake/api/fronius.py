@@ -11,7 +11,9 @@ sends at most two: the power flow every time (it carries PV, grid, load and batt
 power, the PV lifetime counter and the state of charge), then one "slow" endpoint in
 turn: the meter (grid lifetime counters) and the storage (state of charge) when the
 device has them, and the inverter. A slow endpoint's values are reused by the next
-polls for :data:`SLOW_VALUES_MAX_AGE`, then dropped.
+polls for :data:`SLOW_VALUES_MAX_AGE`, then dropped; values stamped more than
+:data:`SLOW_VALUES_MAX_LEAD` after the power flow belong to another moment and are
+never merged into it. Each answer, refused ones too, is returned once, for Bronze.
 
 ``async_capture`` reads the data logger's archive (5-minute values kept on the
 device; SnapINverter Datamanagers only, GEN24 has none) for the scheduled Bronze
@@ -48,6 +50,9 @@ MIN_REQUEST_INTERVAL = 4.0
 """Seconds between two requests to one device (Solar API v1 documentation)."""
 SLOW_VALUES_MAX_AGE = timedelta(minutes=5)
 """How long values read from the meter, storage or inverter stand in later polls."""
+SLOW_VALUES_MAX_LEAD = timedelta(minutes=1)
+"""How much later than the power flow a slow answer may be stamped and still be merged:
+it is read seconds after the power flow; a meter stamped days later is another moment."""
 ARCHIVE_MIN_INTERVAL = 120.0
 """Seconds between two archive requests (Solar API v1 documentation)."""
 MAX_ARCHIVE_SPAN = timedelta(days=16)
@@ -345,20 +350,22 @@ class FroniusClient:
         raws = [powerflow_raw]
         slow = self._next_slow_endpoint(reading)
         if slow is not None:
+            answer: RawAnswer | None = None
             try:
-                slow_raw = await self._request(slow)
-                raws.append(slow_raw)
-                self._slow_values[slow] = self._parse(slow_raw, _PARSERS[slow])
+                answer = await self._request(slow)
+                self._slow_values[slow] = self._parse(answer, _PARSERS[slow])
             except NotSupportedError as err:
                 _LOGGER.debug("Fronius %s not supported, not asking again: %s", slow, err)
                 self._unsupported.add(slow)
                 self._slow_values.pop(slow, None)
-                raws.extend([err.raw] if err.raw else [])
+                answer = answer or err.raw
             except SourceError as err:
                 # The power flow alone still makes a reading; keep the answer for Bronze.
                 _LOGGER.debug("Fronius %s failed: %s", slow, err)
                 self._slow_values.pop(slow, None)
-                raws.extend([err.raw] if err.raw else [])
+                answer = answer or err.raw
+            if answer is not None:
+                raws.append(answer)
         return FetchResult(raw=tuple(raws), reading=self._merge(reading))
 
     async def async_capture(self, start: datetime, end: datetime) -> tuple[RawAnswer, ...]:
@@ -416,11 +423,12 @@ class FroniusClient:
     def _merge(self, reading: SolarReading) -> SolarReading:
         """Fill what the power flow lacks from recent slow answers; the power flow wins."""
         oldest = reading.timestamp - SLOW_VALUES_MAX_AGE
+        newest = reading.timestamp + SLOW_VALUES_MAX_LEAD
         filled: dict[str, Any] = {}
         sources = ["meter", "storage"] + (["inverter"] if len(self._inverter_ids) == 1 else [])
         for name in sources:
             slow = self._slow_values.get(name)
-            if slow is None or slow.timestamp < oldest:
+            if slow is None or not oldest <= slow.timestamp <= newest:
                 continue
             for item in fields(SolarReading):
                 value = getattr(slow, item.name)
