@@ -106,7 +106,7 @@ class Window:
 class Tuning:
     """Constants of the Silver and Gold rules (documented in docs/lake.md)."""
 
-    max_gap_s: int = 900
+    max_gap_s: int = 1200
     max_power_w: float = 100_000.0
     load_tolerance_w: float = 100.0
     max_heatpump_w: float = 20_000.0
@@ -159,6 +159,42 @@ def _macros(ctx: RenderContext) -> dict[str, Callable[..., str]]:
             "FROM int_weather_points WHERE latitude IS NOT NULL"
         )
 
+    def epoch(col: str) -> str:
+        return f"epoch({col})" if duck else f"unix_timestamp({col})"
+
+    def from_epoch(seconds: str) -> str:
+        return f"to_timestamp({seconds})" if duck else f"timestamp_seconds({seconds})"
+
+    def held_in_buckets(relation: str) -> str:
+        # Each sample interval [ts, next_ts) of ``relation``, split over the 5-minute
+        # buckets it spans, pro rata: one row per (interval, bucket) with ``share``, the
+        # part of the interval inside the bucket. An interval that is not held
+        # (``held_h`` NULL: a gap, an outlier, the last sample) stays whole in the bucket
+        # where it starts. ``is_own_bucket`` marks the bucket of the sample itself.
+        # Every interval has its own bucket; only the held ones that run past it are
+        # joined with the later buckets (most intervals end where they start).
+        steps = " UNION ALL ".join(f"SELECT {k} AS step" for k in range(1, gap // 300 + 2))
+
+        def first(ts: str) -> str:
+            return f"floor({epoch(ts)} / 300) * 300"
+
+        share = (
+            f"CASE WHEN held_h IS NULL THEN 1.0 ELSE (least(slot_start + 300, {epoch('next_ts')})"
+            f" - greatest(slot_start, {epoch('ts')})) / (held_h * 3600.0) END"
+        )
+        own = f"SELECT *, 0 AS step, {first('ts')} AS slot_start FROM {relation}"  # noqa: S608
+        later = (
+            f"SELECT spans.*, steps.step, {first('spans.ts')} + steps.step * 300 AS slot_start "  # noqa: S608
+            f"FROM {relation} AS spans CROSS JOIN ({steps}) AS steps "
+            f"WHERE spans.held_h IS NOT NULL "
+            f"AND {epoch('spans.next_ts')} > {first('spans.ts')} + 300"
+        )
+        return (
+            f"SELECT *, {from_epoch('slot_start')} AS bucket_ts, step = 0 AS is_own_bucket, "  # noqa: S608
+            f"{share} AS share FROM ({own} UNION ALL {later}) AS slots "
+            f"WHERE step = 0 OR slot_start < {epoch('next_ts')}"
+        )
+
     def bronze() -> str:
         if ctx.bronze is None:
             raise ModelError("bronze is only available to staging models")
@@ -203,6 +239,7 @@ def _macros(ctx: RenderContext) -> dict[str, Callable[..., str]]:
         ),
         "iso_day_of_week": lambda col: f"isodow({col})" if duck else f"(weekday({col}) + 1)",
         "site_location": site_location,
+        "held_in_buckets": held_in_buckets,
         **{name: _constant(getattr(ctx.tuning, name)) for name in Tuning.__slots__},
     }
 

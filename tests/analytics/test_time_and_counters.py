@@ -83,10 +83,10 @@ def test_counter_reset_never_gives_negative_energy(lake: Path, tmp_path: Path) -
 
 
 def test_restart_gap_is_not_integrated_but_reported(lake: Path, tmp_path: Path) -> None:
-    """The inverter answers, goes silent for 20 minutes, then answers again."""
+    """The inverter answers, goes silent for 25 minutes, then answers again."""
     start = datetime(2026, 5, 5, 9, 0, tzinfo=UTC)
     records = [fronius_powerflow(start + timedelta(minutes=m), pv=1200, grid=0) for m in (0, 1, 2)]
-    records += [fronius_powerflow(start + timedelta(minutes=m), pv=1200, grid=0) for m in (22, 23)]
+    records += [fronius_powerflow(start + timedelta(minutes=m), pv=1200, grid=0) for m in (27, 28)]
     write_segment(lake, "fronius", "inv1", "powerflow", records)
     db = tmp_path / "db.duckdb"
     make_lakehouse(lake, db, timezone="UTC").build()
@@ -95,8 +95,8 @@ def test_restart_gap_is_not_integrated_but_reported(lake: Path, tmp_path: Path) 
         "SELECT strftime(timestamp, '%H:%M'), round(pv_wh, 6), coverage_pct, gap_s "
         "FROM solar_readings ORDER BY 1",
     )
-    # 2 minutes held, then 20 silent minutes (more than 15) that count as a gap.
-    assert rows == [("09:00", 40.0, 40.0, 180.0), ("09:20", 20.0, 20.0, 240.0)]
+    # 2 minutes held, then 25 silent minutes (more than 20) that count as a gap.
+    assert rows == [("09:00", 40.0, 40.0, 180.0), ("09:25", 20.0, 20.0, 240.0)]
 
 
 def test_outliers_are_flagged_and_kept_out_of_energy(lake: Path, tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 -- Heat-pump readings on the 5-minute grid, one row per (device_id, timestamp).
 -- materialized: incremental
 -- time_column: timestamp
--- Same interval rule as solar_readings. Defrost: heat output below zero, or the flow
+-- Same interval rule as solar_readings (held_in_buckets). Defrost: heat output below zero, or the flow
 -- colder than the return by more than 0.2 K while the compressor runs; its heat is
 -- counted negative (heat_wh is net) and reported as defrost_wh.
 WITH ranked AS (
@@ -74,37 +74,43 @@ energies AS (
         CASE WHEN is_defrost THEN {{ positive('-heat_w') }} * held_h ELSE 0 END AS defrost_step_wh,
         CASE WHEN elec_w >= {{ starting_power_w }} THEN coalesce(held_h, 0) * 3600 ELSE 0 END
             AS running_step_s,
-        CASE WHEN elec_w IS NOT NULL THEN coalesce(held_h, 0) * 3600 ELSE 0 END AS covered_step_s,
-        {{ bucket('ts', 300) }} AS bucket_ts
+        CASE WHEN elec_w IS NOT NULL THEN coalesce(held_h, 0) * 3600 ELSE 0 END AS covered_step_s
     FROM held
-    WHERE ts >= {{ window_start }} AND ts < {{ window_end }}
+),
+allocated AS (
+    {{ held_in_buckets('energies') }}
 ),
 buckets AS (
     SELECT
         device_id,
         bucket_ts,
         max(vendor) AS vendor,
-        avg(CASE WHEN NOT is_outlier THEN elec_w END) AS power,
-        avg(CASE WHEN NOT is_outlier THEN heat_w END) AS heat_output,
-        avg(CASE WHEN NOT is_outlier THEN flow_c END) AS flow_temp,
-        avg(CASE WHEN NOT is_outlier THEN return_c END) AS return_temp,
-        avg(CASE WHEN NOT is_outlier THEN outside_c END) AS outside_temp,
-        sum(elec_step_wh) AS elec_wh,
-        sum(heat_step_wh) AS heat_wh,
-        sum(defrost_step_wh) AS defrost_wh,
-        max_by(elec_total_wh, CASE WHEN elec_total_wh IS NOT NULL THEN ts END) / 1000.0
-            AS power_kwh,
-        max_by(heat_total_wh, CASE WHEN heat_total_wh IS NOT NULL THEN ts END) / 1000.0
-            AS heat_kwh,
-        least(sum(running_step_s), 300) AS running_s,
-        count(*) AS samples,
-        CAST(sum(CASE WHEN is_outlier THEN 1 ELSE 0 END) AS BIGINT) AS outlier_samples,
-        max(CASE WHEN is_defrost THEN 1 ELSE 0 END) = 1 AS defrost,
-        CAST(sum(CASE WHEN is_heat_meter_fault THEN 1 ELSE 0 END) AS BIGINT)
+        -- As in solar_readings: means, counters and flags from the bucket's own samples,
+        -- time and energy from every interval that spans it.
+        avg(CASE WHEN is_own_bucket AND NOT is_outlier THEN elec_w END) AS power,
+        avg(CASE WHEN is_own_bucket AND NOT is_outlier THEN heat_w END) AS heat_output,
+        avg(CASE WHEN is_own_bucket AND NOT is_outlier THEN flow_c END) AS flow_temp,
+        avg(CASE WHEN is_own_bucket AND NOT is_outlier THEN return_c END) AS return_temp,
+        avg(CASE WHEN is_own_bucket AND NOT is_outlier THEN outside_c END) AS outside_temp,
+        sum(elec_step_wh * share) AS elec_wh,
+        sum(heat_step_wh * share) AS heat_wh,
+        sum(defrost_step_wh * share) AS defrost_wh,
+        max_by(elec_total_wh, CASE WHEN is_own_bucket AND elec_total_wh IS NOT NULL THEN ts END)
+            / 1000.0 AS power_kwh,
+        max_by(heat_total_wh, CASE WHEN is_own_bucket AND heat_total_wh IS NOT NULL THEN ts END)
+            / 1000.0 AS heat_kwh,
+        least(sum(running_step_s * share), 300) AS running_s,
+        CAST(sum(CASE WHEN is_own_bucket THEN 1 ELSE 0 END) AS BIGINT) AS samples,
+        CAST(sum(CASE WHEN is_own_bucket AND is_outlier THEN 1 ELSE 0 END) AS BIGINT)
+            AS outlier_samples,
+        max(CASE WHEN is_own_bucket AND is_defrost THEN 1 ELSE 0 END) = 1 AS defrost,
+        CAST(sum(CASE WHEN is_own_bucket AND is_heat_meter_fault THEN 1 ELSE 0 END) AS BIGINT)
             AS heat_meter_fault_samples,
-        max(CASE WHEN is_counter_reset THEN 1 ELSE 0 END) = 1 AS counter_reset,
-        least(sum(covered_step_s), 300) AS covered_s
-    FROM energies
+        max(CASE WHEN is_own_bucket AND is_counter_reset THEN 1 ELSE 0 END) = 1
+            AS counter_reset,
+        least(sum(covered_step_s * share), 300) AS covered_s
+    FROM allocated
+    WHERE bucket_ts >= {{ window_start }} AND bucket_ts < {{ window_end }}
     GROUP BY device_id, bucket_ts
 )
 SELECT

@@ -1,10 +1,12 @@
 -- Solar readings on the 5-minute grid, one row per (device_id, timestamp).
 -- materialized: incremental
 -- time_column: timestamp
--- Energy of a sample interval [ts, next ts) goes to the bucket where it starts:
--- from the lifetime counter when it moved forward, else from the power held over the
--- interval (only across gaps up to max_gap_s). A counter that goes backward is a reset:
--- that interval falls back to power, so no delta is ever negative.
+-- A sample holds until the next one, across silences up to max_gap_s; its interval
+-- [ts, next ts) is split over the buckets it spans, pro rata (held_in_buckets), for
+-- covered time and energy alike. Energy of an interval: the lifetime counter's increase
+-- when it moved forward, else the power held over it. A counter that goes backward is a
+-- reset: that interval falls back to power, so no delta is ever negative. A counter's
+-- increase across a longer silence stays in the bucket where the silence starts.
 WITH ranked AS (
     -- One sample per (device, stream, time): the latest fetch of a duplicated answer.
     SELECT
@@ -70,45 +72,58 @@ energies AS (
         load_w * held_h AS load_step_wh,
         {{ positive('-battery_w') }} * held_h AS battery_charge_step_wh,
         {{ positive('battery_w') }} * held_h AS battery_discharge_step_wh,
-        CASE WHEN pv_w IS NOT NULL THEN coalesce(held_h, 0) * 3600 ELSE 0 END AS covered_step_s,
-        {{ bucket('ts', 300) }} AS bucket_ts
+        CASE WHEN pv_w IS NOT NULL THEN coalesce(held_h, 0) * 3600 ELSE 0 END AS covered_step_s
     FROM held
-    WHERE ts >= {{ window_start }} AND ts < {{ window_end }}
+),
+allocated AS (
+    {{ held_in_buckets('energies') }}
 ),
 buckets AS (
     SELECT
         device_id,
         bucket_ts,
         max(vendor) AS vendor,
-        avg(CASE WHEN NOT is_outlier THEN pv_w END) AS pv_watts,
-        avg(CASE WHEN NOT is_outlier THEN {{ positive('grid_w') }} END) AS grid_import,
-        avg(CASE WHEN NOT is_outlier THEN {{ positive('-grid_w') }} END) AS grid_export,
-        avg(CASE WHEN NOT is_outlier THEN load_w END) AS load_watts,
-        avg(CASE WHEN NOT is_outlier THEN battery_w END) AS battery_watts,
-        max_by(battery_soc, CASE WHEN battery_soc IS NOT NULL AND NOT is_outlier THEN ts END)
-            AS battery_soc,
-        sum(pv_step_wh) AS pv_wh,
+        -- Means, counters and flags from the samples taken in the bucket; time and
+        -- energy from every interval that spans it.
+        avg(CASE WHEN is_own_bucket AND NOT is_outlier THEN pv_w END) AS pv_watts,
+        avg(CASE WHEN is_own_bucket AND NOT is_outlier THEN {{ positive('grid_w') }} END)
+            AS grid_import,
+        avg(CASE WHEN is_own_bucket AND NOT is_outlier THEN {{ positive('-grid_w') }} END)
+            AS grid_export,
+        avg(CASE WHEN is_own_bucket AND NOT is_outlier THEN load_w END) AS load_watts,
+        avg(CASE WHEN is_own_bucket AND NOT is_outlier THEN battery_w END) AS battery_watts,
+        max_by(
+            battery_soc,
+            CASE WHEN is_own_bucket AND battery_soc IS NOT NULL AND NOT is_outlier THEN ts END
+        ) AS battery_soc,
+        sum(pv_step_wh * share) AS pv_wh,
         CASE
-            WHEN count(import_counter_wh) > 0 THEN sum(import_counter_wh)
-            ELSE sum(import_power_wh)
+            WHEN count(import_counter_wh) > 0 THEN sum(import_counter_wh * share)
+            ELSE sum(import_power_wh * share)
         END AS import_wh,
         CASE
-            WHEN count(export_counter_wh) > 0 THEN sum(export_counter_wh)
-            ELSE sum(export_power_wh)
+            WHEN count(export_counter_wh) > 0 THEN sum(export_counter_wh * share)
+            ELSE sum(export_power_wh * share)
         END AS export_wh,
-        sum(load_step_wh) AS load_wh,
-        sum(battery_charge_step_wh) AS battery_charge_wh,
-        sum(battery_discharge_step_wh) AS battery_discharge_wh,
-        max_by(pv_total_wh, CASE WHEN pv_total_wh IS NOT NULL THEN ts END) / 1000.0 AS pv_kwh,
-        max_by(import_total_wh, CASE WHEN import_total_wh IS NOT NULL THEN ts END) / 1000.0
-            AS import_kwh,
-        max_by(export_total_wh, CASE WHEN export_total_wh IS NOT NULL THEN ts END) / 1000.0
-            AS export_kwh,
-        count(*) AS samples,
-        CAST(sum(CASE WHEN is_outlier THEN 1 ELSE 0 END) AS BIGINT) AS outlier_samples,
-        max(CASE WHEN is_counter_reset THEN 1 ELSE 0 END) = 1 AS counter_reset,
-        least(sum(covered_step_s), 300) AS covered_s
-    FROM energies
+        sum(load_step_wh * share) AS load_wh,
+        sum(battery_charge_step_wh * share) AS battery_charge_wh,
+        sum(battery_discharge_step_wh * share) AS battery_discharge_wh,
+        max_by(pv_total_wh, CASE WHEN is_own_bucket AND pv_total_wh IS NOT NULL THEN ts END)
+            / 1000.0 AS pv_kwh,
+        max_by(
+            import_total_wh, CASE WHEN is_own_bucket AND import_total_wh IS NOT NULL THEN ts END
+        ) / 1000.0 AS import_kwh,
+        max_by(
+            export_total_wh, CASE WHEN is_own_bucket AND export_total_wh IS NOT NULL THEN ts END
+        ) / 1000.0 AS export_kwh,
+        CAST(sum(CASE WHEN is_own_bucket THEN 1 ELSE 0 END) AS BIGINT) AS samples,
+        CAST(sum(CASE WHEN is_own_bucket AND is_outlier THEN 1 ELSE 0 END) AS BIGINT)
+            AS outlier_samples,
+        max(CASE WHEN is_own_bucket AND is_counter_reset THEN 1 ELSE 0 END) = 1
+            AS counter_reset,
+        least(sum(covered_step_s * share), 300) AS covered_s
+    FROM allocated
+    WHERE bucket_ts >= {{ window_start }} AND bucket_ts < {{ window_end }}
     GROUP BY device_id, bucket_ts
 )
 SELECT
