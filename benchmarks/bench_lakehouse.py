@@ -269,7 +269,7 @@ def run_full_rebuild(lake: Path, work: Path) -> dict[str, Any]:
     report = Lakehouse(Settings(lake=lake, db=db, timezone="Europe/Berlin")).build(
         full_refresh=True
     )
-    return {"records": report.records, "segments": report.read}
+    return {"lines": report.lines, "staged_rows": report.staged_rows, "segments": report.read}
 
 
 def _link_lake(lake: Path, target: Path, keep: Callable[[Path], bool]) -> None:
@@ -301,7 +301,7 @@ def run_incremental_day(lake: Path, work: Path) -> dict[str, Any]:
     report = Lakehouse(
         Settings(lake=partial, db=work / "inc.duckdb", timezone="Europe/Berlin")
     ).build()
-    return {"records": report.records, "segments": report.read}
+    return {"lines": report.lines, "staged_rows": report.staged_rows, "segments": report.read}
 
 
 RUNNERS: dict[str, Callable[[Path, Path], dict[str, Any]]] = {

@@ -115,3 +115,24 @@ def read_json_relation(paths: Iterable[str], stream: Stream, *, lenient: bool = 
         f"read_json([{files}], columns={{{spec}}}, format='newline_delimited', "
         f"compression='auto_detect', filename=true, ignore_errors={str(lenient).lower()})"
     )
+
+
+_MAX_LINE_BYTES = 16 << 20
+"""Twice the integration's segment size: no single Bronze record is longer."""
+
+_NEVER_IN_JSON = "\x01"
+"""A control character: JSON text escapes it, so no Bronze line holds it raw."""
+
+
+def read_lines_relation(paths: Iterable[str]) -> str:
+    """Return a DuckDB relation with one row per line of these segments, unparsed.
+
+    Counts the lines of streams no staging model reads without parsing their JSON:
+    every line is one column, split at a control character valid JSON never holds raw.
+    """
+    files = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+    return (
+        f"read_csv([{files}], columns={{'line': 'VARCHAR'}}, delim='{_NEVER_IN_JSON}', quote='', "
+        "escape='', header=false, compression='auto_detect', filename=true, "
+        f"max_line_size={_MAX_LINE_BYTES}, buffer_size={2 * _MAX_LINE_BYTES})"
+    )

@@ -167,6 +167,18 @@ def _resolve_lake(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     return cache
 
 
+def _lines_summary(counts: dict[str, int]) -> str:
+    """'1,200 lines: 1,150 modelled, 40 http_error, 10 bad_units'."""
+    refused = [
+        f"{n:,} {reason}"
+        for reason, n in counts.items()
+        if reason not in ("lines", "modelled") and n
+    ]
+    return f"{counts['lines']:,} lines: " + ", ".join(
+        [f"{counts['modelled']:,} modelled", *refused]
+    )
+
+
 def _print_status(status: dict[str, Any]) -> None:
     print(
         "segments:", ", ".join(f"{k} {v}" for k, v in sorted(status["segments"].items())) or "none"
@@ -175,9 +187,12 @@ def _print_status(status: dict[str, Any]) -> None:
     if last:
         print(
             f"last build: {last[0]:%Y-%m-%d %H:%M:%S} UTC, full refresh {last[1]}, "
-            f"{last[2]} segments, {last[3]} records, {last[4]} corrupt, "
-            f"window {last[5]} .. {last[6]}, time zone {last[7]}"
+            f"{last[2]} segments, {last[3]} lines, {last[4]} staged rows, {last[5]} corrupt, "
+            f"window {last[6]} .. {last[7]}, time zone {last[8]}"
         )
+    print("Bronze lines per stream:")
+    for stream, counts in status["lines"].items():
+        print(f"  {stream:32} {_lines_summary(counts)}")
     for path, state, error in status["problems"]:
         print(f"{state}: {path}: {error}")
     print("tables:")
@@ -199,9 +214,13 @@ def run(argv: Sequence[str] | None = None) -> int:
                 if report.window
                 else "nothing to recompute"
             )
+            if report.rebuilt_for_new_models:
+                print("the database was built by other model files: rebuilt from Bronze")
+            counts = {"lines": report.lines, "modelled": report.modelled, **report.refused}
             print(
                 f"{report.listed} segments listed, {report.read} read "
-                f"({report.records} records), {report.unsupported} not modelled, "
+                f"({_lines_summary(counts)}; {report.staged_rows} staged rows), "
+                f"{report.unsupported} of streams not modelled, "
                 f"{len(report.partial)} partly read, {len(report.corrupt)} corrupt; "
                 f"{window}; {report.seconds:.2f} s"
             )

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+import hashlib
 from pathlib import Path
 import re
 import time as clock
@@ -29,8 +30,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
-from .bronze import ENVELOPE_COLUMNS, Segment, discover, read_json_relation
-from .sqlmodels import Model, RenderContext, Stream, Tuning, Window, load_models, render
+from .bronze import ENVELOPE_COLUMNS, Segment, discover, read_json_relation, read_lines_relation
+from .sqlmodels import (
+    REFUSAL_REASONS,
+    Model,
+    RenderContext,
+    Stream,
+    Tuning,
+    Window,
+    load_models,
+    render,
+)
 
 # What DuckDB raises for a file it cannot read as typed JSON Lines: torn gzip, broken
 # JSON, a value of the wrong type. Anything else (memory, disk) is not the file's fault.
@@ -79,14 +89,23 @@ class BuildReport:
 
     listed: int = 0
     read: int = 0
-    records: int = 0
+    lines: int = 0
+    """Bronze lines in the segments read."""
+    modelled: int = 0
+    """Lines their staging model read (the rest are in ``refused``)."""
+    refused: dict[str, int] = field(default_factory=dict)
+    """Lines given no staging row, per reason (``sqlmodels.REFUSAL_REASONS``)."""
+    staged_rows: int = 0
     unsupported: int = 0
+    """Segments of streams no staging model reads; their lines count as ``unsupported``."""
     corrupt: list[tuple[str, str]] = field(default_factory=list)
     """Segments that could not be read at all (path, DuckDB's message)."""
     partial: list[tuple[str, str]] = field(default_factory=list)
     """Segments read only in part: records that did not fit their types were skipped."""
     window: Window | None = None
     seconds: float = 0.0
+    rebuilt_for_new_models: bool = False
+    """The database was built by other model files, so this build started afresh."""
 
 
 type Progress = Callable[[str, int], Callable[[int], None]]
@@ -127,14 +146,18 @@ def connect(settings: Settings, *, read_only: bool = False) -> duckdb.DuckDBPyCo
     return con
 
 
-_MANIFEST_DDL = """
+_REASON_COLUMNS = ",\n    ".join(f"{reason} BIGINT" for reason in REFUSAL_REASONS)
+_MANIFEST_DDL = f"""
 CREATE TABLE IF NOT EXISTS _manifest (
     path VARCHAR PRIMARY KEY,
     size BIGINT NOT NULL,
     mtime DOUBLE NOT NULL,
     stream VARCHAR,
     status VARCHAR NOT NULL,
-    records BIGINT,
+    lines BIGINT,
+    modelled BIGINT,
+    {_REASON_COLUMNS},
+    staged_rows BIGINT,
     error VARCHAR,
     ingested_at TIMESTAMPTZ NOT NULL
 );
@@ -142,7 +165,8 @@ CREATE TABLE IF NOT EXISTS _builds (
     finished_at TIMESTAMPTZ NOT NULL,
     full_refresh BOOLEAN NOT NULL,
     segments_read BIGINT NOT NULL,
-    records BIGINT NOT NULL,
+    lines BIGINT NOT NULL,
+    staged_rows BIGINT NOT NULL,
     corrupt BIGINT NOT NULL,
     window_start TIMESTAMPTZ,
     window_end TIMESTAMPTZ,
@@ -152,6 +176,8 @@ CREATE TABLE IF NOT EXISTS _builds (
 -- committed with the staging rows, cleared with the rebuild, so a crash in between
 -- only delays the rebuild to the next run.
 CREATE TABLE IF NOT EXISTS _pending (low TIMESTAMPTZ NOT NULL, high TIMESTAMPTZ NOT NULL);
+-- Which models built the tables: a database built by other model files is rebuilt whole.
+CREATE TABLE IF NOT EXISTS _models (fingerprint VARCHAR NOT NULL);
 """
 
 
@@ -169,6 +195,9 @@ class Lakehouse:
         self.models = load_models()
         self.progress = progress
         self._staging = {_stream_key(m.stream): m for m in self.models if m.stream}
+        self._fingerprint = hashlib.sha256(
+            "\0".join(f"{m.name}\0{m.sql}" for m in self.models).encode()
+        ).hexdigest()
 
     # -- build ------------------------------------------------------------------------
 
@@ -182,9 +211,14 @@ class Lakehouse:
         segments = list(discover(self.settings.lake, streams))
         report.listed = len(segments)
         with self._connection() as con:
+            if not full_refresh and self._built_by_other_models(con):
+                report.rebuilt_for_new_models = True
+                full_refresh = True
             if full_refresh:
                 self._drop_everything(con)
             con.execute(_MANIFEST_DDL)
+            con.execute("DELETE FROM _models")
+            con.execute("INSERT INTO _models VALUES (?)", [self._fingerprint])
             self._create_staging(con)
             changed, reread = self._changed_segments(con, segments)
             self._ingest(con, changed, reread, report)
@@ -212,11 +246,12 @@ class Lakehouse:
             self._run_models(con, window)
             con.execute("DELETE FROM _pending")
             con.execute(
-                "INSERT INTO _builds VALUES (now(), ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO _builds VALUES (now(), ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     full_refresh,
                     report.read,
-                    report.records,
+                    report.lines,
+                    report.staged_rows,
                     len(report.corrupt),
                     window.start if window else None,
                     window.end if window else None,
@@ -235,6 +270,21 @@ class Lakehouse:
             yield con
         finally:
             con.close()
+
+    def _built_by_other_models(self, con: duckdb.DuckDBPyConnection) -> bool:
+        """Whether the database holds tables that other model files made."""
+        names = {
+            name
+            for (name,) in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+            ).fetchall()
+        }
+        if "_manifest" not in names:
+            return False
+        if "_models" not in names:
+            return True
+        row = con.execute("SELECT max(fingerprint) FROM _models").fetchone()
+        return row is None or row[0] != self._fingerprint
 
     def _drop_everything(self, con: duckdb.DuckDBPyConnection) -> None:
         for name, kind in con.execute(
@@ -277,19 +327,51 @@ class Lakehouse:
         unsupported = []
         for segment in segments:
             if segment.stream is None:
-                unsupported.append((segment, "unsupported", None, None))
+                unsupported.append(segment)
             else:
                 by_stream[_stream_key(segment.stream)].append(segment)
         report.unsupported = len(unsupported)
-        self._record_many(con, unsupported)
-        total = sum(len(v) for v in by_stream.values())
+        total = len(unsupported) + sum(len(v) for v in by_stream.values())
         advance = self.progress("reading Bronze segments", total)
+        for start in range(0, len(unsupported), CHUNK_FILES):
+            chunk = unsupported[start : start + CHUNK_FILES]
+            self._count_unsupported(con, chunk, report)
+            advance(len(chunk))
         for key, stream_segments in sorted(by_stream.items()):
             model = self._staging[key]
             for start in range(0, len(stream_segments), CHUNK_FILES):
                 chunk = stream_segments[start : start + CHUNK_FILES]
                 self._ingest_chunk(con, model, chunk, reread, report)
                 advance(len(chunk))
+
+    def _count_unsupported(
+        self, con: duckdb.DuckDBPyConnection, chunk: Sequence[Segment], report: BuildReport
+    ) -> None:
+        """Count the lines of segments no staging model reads, so they are accounted for."""
+        relation = read_lines_relation(self._absolute(s) for s in chunk)
+        try:
+            counted = dict(
+                con.execute(
+                    f"SELECT filename, count(*) FROM {relation} GROUP BY filename"  # noqa: S608
+                ).fetchall()
+            )
+        except _UNREADABLE as err:
+            if len(chunk) > 1:
+                middle = len(chunk) // 2
+                self._count_unsupported(con, chunk[:middle], report)
+                self._count_unsupported(con, chunk[middle:], report)
+                return
+            message = str(err).splitlines()[0]
+            report.corrupt.append((chunk[0].path, message))
+            self._record(con, chunk[0], "corrupt", None, message)
+            return
+        entries = []
+        for segment in chunk:
+            lines = int(counted.get(self._absolute(segment), 0))
+            entries.append(_Entry(segment, "unsupported", lines, {"unsupported": lines}, 0, None))
+            report.lines += lines
+            report.refused["unsupported"] = report.refused.get("unsupported", 0) + lines
+        self._record_many(con, entries)
 
     def _ingest_chunk(
         self,
@@ -332,14 +414,29 @@ class Lakehouse:
         Returns None when done, or DuckDB's message when the files cannot be read.
         """
         assert model.stream is not None
-        relation = read_json_relation(
-            [self._absolute(s) for s in chunk], model.stream, lenient=lenient
-        )
         paths = [self._absolute(s) for s in chunk]
+        relation = read_json_relation(paths, model.stream, lenient=lenient)
+        refused = "CASE " + " ".join(
+            f"WHEN {rule.predicate} THEN '{rule.reason}'" for rule in model.refusals
+        )
         con.execute("BEGIN TRANSACTION")
         try:
             self._forget(con, model, [s for s in chunk if s.path in reread])
-            con.execute(f"INSERT INTO {model.name} {self._render(model, None, bronze=relation)}")
+            # Each line once, typed; the refusal rules and the model both read this copy.
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _lines AS SELECT *, {refused} END AS _refused "  # noqa: S608
+                f"FROM {relation}"
+            )
+            accepted = "(SELECT * FROM _lines WHERE _refused IS NULL)"
+            con.execute(f"INSERT INTO {model.name} {self._render(model, None, bronze=accepted)}")
+            accounting: dict[str, dict[str | None, int]] = defaultdict(dict)
+            for path, reason, lines in con.execute(
+                "SELECT filename, _refused, count(*) FROM _lines GROUP BY filename, _refused"
+            ).fetchall():
+                accounting[path][reason] = lines
+            con.execute("DROP TABLE _lines")
+            if lenient:
+                self._count_skipped(con, paths, accounting)
             con.execute("CREATE OR REPLACE TEMP TABLE _paths (path VARCHAR)")
             con.executemany("INSERT INTO _paths VALUES (?)", [[p] for p in paths])
             landed = con.execute(
@@ -352,9 +449,21 @@ class Lakehouse:
             if lows:
                 con.execute("INSERT INTO _pending VALUES (?, ?)", [min(lows), max(highs)])
             status = ("partial", partial) if partial is not None else ("ok", None)
-            self._record_many(
-                con, [(s, status[0], counts.get(self._absolute(s), 0), status[1]) for s in chunk]
-            )
+            entries = []
+            for segment, path in zip(chunk, paths, strict=True):
+                outcomes = accounting.get(path, {})
+                reasons = {str(r): n for r, n in outcomes.items() if r is not None}
+                entries.append(
+                    _Entry(
+                        segment,
+                        status[0],
+                        sum(outcomes.values()),
+                        reasons,
+                        counts.get(path, 0),
+                        status[1],
+                    )
+                )
+            self._record_many(con, entries)
             con.execute("COMMIT")
         except duckdb.OutOfMemoryException as err:
             con.execute("ROLLBACK")
@@ -368,8 +477,29 @@ class Lakehouse:
             con.execute("ROLLBACK")
             raise
         report.read += len(chunk)
-        report.records += sum(counts.values())
+        for entry in entries:
+            report.lines += entry.lines or 0
+            report.staged_rows += entry.staged_rows or 0
+            for reason, lines in entry.refused.items():
+                report.refused[reason] = report.refused.get(reason, 0) + lines
+        report.modelled += sum(e.modelled for e in entries)
         return None
+
+    def _count_skipped(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        paths: Sequence[str],
+        accounting: dict[str, dict[str | None, int]],
+    ) -> None:
+        """Book the lines a lenient read skipped (not JSON, or not the stream's types)."""
+        relation = read_lines_relation(paths)
+        for path, lines in con.execute(
+            f"SELECT filename, count(*) FROM {relation} GROUP BY filename"  # noqa: S608
+        ).fetchall():
+            outcomes = accounting[path]
+            skipped = lines - sum(outcomes.values())
+            if skipped > 0:
+                outcomes["malformed"] = outcomes.get("malformed", 0) + skipped
 
     def _forget(
         self, con: duckdb.DuckDBPyConnection, model: Model, segments: Sequence[Segment]
@@ -391,31 +521,33 @@ class Lakehouse:
         con: duckdb.DuckDBPyConnection,
         segment: Segment,
         status: str,
-        records: int | None,
+        lines: int | None,
         error: str | None,
     ) -> None:
-        self._record_many(con, [(segment, status, records, error)])
+        self._record_many(con, [_Entry(segment, status, lines, {}, None, error)])
 
-    def _record_many(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        entries: Sequence[tuple[Segment, str, int | None, str | None]],
-    ) -> None:
+    def _record_many(self, con: duckdb.DuckDBPyConnection, entries: Sequence[_Entry]) -> None:
         """Upsert manifest rows, a few hundred per statement (one each is slow)."""
+        width = 9 + len(REFUSAL_REASONS)
         for start in range(0, len(entries), 256):
             chunk = entries[start : start + 256]
-            values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, now())"] * len(chunk))
+            row = "(" + ", ".join(["?"] * width) + ", now())"
+            values = ", ".join([row] * len(chunk))
             params: list[object] = []
-            for segment, status, records, error in chunk:
-                stream = _stream_key(segment.stream) if segment.stream else None
+            for entry in chunk:
+                segment = entry.segment
+                counted = entry.lines is not None
                 params += [
                     segment.path,
                     segment.size,
                     segment.mtime,
-                    stream,
-                    status,
-                    records,
-                    error,
+                    _stream_key(segment.stream) if segment.stream else None,
+                    entry.status,
+                    entry.lines,
+                    entry.modelled if counted else None,
+                    *((entry.refused.get(r, 0) if counted else None) for r in REFUSAL_REASONS),
+                    entry.staged_rows,
+                    entry.error,
                 ]
             con.execute(f"INSERT OR REPLACE INTO _manifest VALUES {values}", params)  # noqa: S608
 
@@ -528,15 +660,47 @@ class Lakehouse:
                 "WHERE status IN ('corrupt', 'partial') ORDER BY path"
             ).fetchall()
             last = con.execute(
-                "SELECT finished_at, full_refresh, segments_read, records, corrupt, window_start,"
-                " window_end, timezone FROM _builds ORDER BY finished_at DESC LIMIT 1"
+                "SELECT finished_at, full_refresh, segments_read, lines, staged_rows, corrupt,"
+                " window_start, window_end, timezone FROM _builds"
+                " ORDER BY finished_at DESC LIMIT 1"
             ).fetchone()
+            reasons = ", ".join(f"sum({r})" for r in REFUSAL_REASONS)
+            lines = {
+                str(stream): {
+                    "lines": int(counts[0]),
+                    "modelled": int(counts[1]),
+                    **{r: int(n) for r, n in zip(REFUSAL_REASONS, counts[2:], strict=True) if n},
+                }
+                for stream, *counts in con.execute(
+                    f"SELECT coalesce(stream, 'unknown'), sum(lines), sum(modelled), {reasons} "  # noqa: S608
+                    "FROM _manifest WHERE lines IS NOT NULL GROUP BY 1 ORDER BY 1"
+                ).fetchall()
+            }
         return {
             "segments": segments,
+            "lines": lines,
             "problems": problems,
             "last_build": last,
             "tables": tables,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One segment's manifest row: its status and what became of its lines."""
+
+    segment: Segment
+    status: str
+    lines: int | None
+    """Bronze lines in the segment; None when it could not be read."""
+    refused: dict[str, int]
+    staged_rows: int | None
+    error: str | None
+
+    @property
+    def modelled(self) -> int:
+        """Lines the staging model read (it may make none, or several, rows of one)."""
+        return (self.lines or 0) - sum(self.refused.values())
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:

@@ -2,7 +2,8 @@
 
 Each model is one ``.sql`` file holding one ``SELECT`` (dbt style). Its header comments
 configure it (``-- materialized: view | table | incremental``, ``-- time_column: ...``,
-and for staging models ``-- stream: source/vendor/endpoint`` and ``-- payload: <type>``).
+and for staging models ``-- stream: source/vendor/endpoint``, ``-- payload: <type>`` and
+any number of ``-- refused: <reason> when <predicate>`` rules, see ``Refusal``).
 ``{{ ... }}`` holds a macro call: ``ref('model')``, the build window, tuning constants
 and the few functions whose spelling differs between engines (time arithmetic, time
 zones). Everything else is plain SQL that DuckDB and Spark SQL both accept; staging
@@ -26,6 +27,30 @@ type Materialized = Literal["view", "table", "incremental", "staging"]
 LAYERS = ("staging", "intermediate", "silver", "gold")
 _MACRO = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _HEADER = re.compile(r"^--\s*(stream|payload|materialized|time_column):\s*(.+?)\s*$", re.MULTILINE)
+_REFUSED = re.compile(r"^--\s*refused:\s*(\w+)\s+when\s+(.+?)\s*$", re.MULTILINE)
+
+REFUSAL_REASONS = (
+    "not_modified",
+    "http_error",
+    "malformed",
+    "vendor_error",
+    "bad_units",
+    "unsupported",
+)
+"""Why a Bronze line gives no staging row. ``not_modified``: a 304 (MET Norway's answer
+to If-Modified-Since); ``malformed``: not an envelope, not JSON, or not the stream's
+shape; ``unsupported``: a stream no staging model reads, or an answer its model does not
+map."""
+
+GENERIC_REFUSALS = (
+    # A line whose envelope did not parse (a lenient read gives it all NULLs).
+    ("malformed", "http_status IS NULL"),
+    ("not_modified", "http_status = 304"),
+    ("http_error", "http_status <> 200"),
+    # Not JSON (payload_text or payload_base64 instead), or not the stream's types.
+    ("malformed", "payload IS NULL"),
+)
+"""The rules every stream shares, tested before a staging model's own."""
 
 
 class ModelError(Exception):
@@ -43,6 +68,18 @@ class Stream:
 
 
 @dataclass(frozen=True, slots=True)
+class Refusal:
+    """A rule that refuses a Bronze line before its staging model reads it.
+
+    ``predicate`` is SQL over the envelope's columns and ``payload``; the first rule that
+    holds names the reason. The build counts refused lines per reason and segment.
+    """
+
+    reason: str
+    predicate: str
+
+
+@dataclass(frozen=True, slots=True)
 class Model:
     """One SQL model file."""
 
@@ -52,6 +89,7 @@ class Model:
     materialized: Materialized
     time_column: str | None
     stream: Stream | None
+    refusals: tuple[Refusal, ...] = ()
 
     @property
     def refs(self) -> frozenset[str]:
@@ -73,7 +111,22 @@ def _parse(name: str, layer: str, sql: str) -> Model:
     time_column = header.get("time_column")
     if materialized == "incremental" and time_column is None:
         raise ModelError(f"{name}: an incremental model needs a '-- time_column:'")
-    return Model(name, layer, sql, materialized, time_column, stream)  # type: ignore[arg-type]
+    own = [Refusal(reason, predicate) for reason, predicate in _REFUSED.findall(sql)]
+    unknown = {r.reason for r in own} - set(REFUSAL_REASONS)
+    if unknown:
+        raise ModelError(f"{name}: unknown refusal reasons {sorted(unknown)}")
+    if own and stream is None:
+        raise ModelError(f"{name}: only a staging model refuses Bronze lines")
+    refusals = (*(Refusal(*r) for r in GENERIC_REFUSALS), *own) if stream else ()
+    return Model(
+        name,
+        layer,
+        sql,
+        materialized,  # type: ignore[arg-type]
+        time_column,
+        stream,
+        refusals,
+    )
 
 
 def load_models() -> list[Model]:

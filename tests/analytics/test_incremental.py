@@ -36,7 +36,7 @@ def test_second_build_reads_nothing_and_changes_nothing(lake: Path, tmp_path: Pa
     before = snapshot(db)
     second = house.build()
     assert first.read == 5
-    assert (second.read, second.records, second.window) == (0, 0, None)
+    assert (second.read, second.lines, second.staged_rows, second.window) == (0, 0, 0, None)
     assert snapshot(db) == before
 
 
@@ -128,7 +128,9 @@ def test_torn_segment_is_skipped_reported_and_retried_when_complete(
     assert "GZIP" in report.corrupt[0][1]
     assert [path for path, _ in report.partial] == [broken_json.relative_to(lake).as_posix()]
     assert report.read == 5
-    statuses = {p: (st, n) for p, st, n in query(db, "SELECT path, status, records FROM _manifest")}
+    statuses = {
+        p: (st, n) for p, st, n in query(db, "SELECT path, status, staged_rows FROM _manifest")
+    }
     assert statuses[torn.relative_to(lake).as_posix()] == ("corrupt", None)
     assert statuses[broken_json.relative_to(lake).as_posix()] == ("partial", 0)
     # Everything else landed: the morning's solar energy is all there.

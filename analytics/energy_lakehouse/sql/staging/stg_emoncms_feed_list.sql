@@ -14,7 +14,6 @@
 WITH answers AS (
     SELECT device_id, fetched_at, filename AS _source_file, payload AS feeds
     FROM {{ bronze }}
-    WHERE http_status = 200 AND payload IS NOT NULL
 ),
 named AS (
     SELECT

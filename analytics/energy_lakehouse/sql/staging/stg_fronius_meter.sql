@@ -1,5 +1,7 @@
 -- Fronius Solar API v1, GetMeterRealtimeData (Scope=System): the grid meter's counters.
 -- stream: solar/fronius/meter
+-- refused: malformed when payload.Head.Status.Code IS NULL
+-- refused: vendor_error when payload.Head.Status.Code <> 0
 -- payload: STRUCT(Body STRUCT(Data MAP(VARCHAR, STRUCT(EnergyReal_WAC_Sum_Consumed DOUBLE, EnergyReal_WAC_Sum_Produced DOUBLE, PowerReal_P_Sum DOUBLE, Meter_Location_Current DOUBLE))), Head STRUCT("Timestamp" VARCHAR, Status STRUCT(Code INTEGER)))
 -- As fronius.parse_meter: the first meter (by id) at the feed-in point
 -- (Meter_Location_Current = 0) counts grid energy; "Consumed" is what the house drew
@@ -23,8 +25,5 @@ FROM (
         )[1].value AS meter,
         filename AS _source_file
     FROM {{ bronze }}
-    WHERE http_status = 200
-        AND payload IS NOT NULL
-        AND payload.Head.Status.Code = 0
 ) AS answers
 WHERE meter IS NOT NULL

@@ -1,5 +1,7 @@
 -- Fronius Solar API v1, GetPowerFlowRealtimeData: one row per answer.
 -- stream: solar/fronius/powerflow
+-- refused: malformed when payload.Head.Status.Code IS NULL
+-- refused: vendor_error when payload.Head.Status.Code <> 0
 -- payload: STRUCT(Body STRUCT(Data STRUCT(Site STRUCT(P_PV DOUBLE, P_Grid DOUBLE, P_Load DOUBLE, P_Akku DOUBLE, E_Total DOUBLE), Inverters MAP(VARCHAR, STRUCT(P DOUBLE, SOC DOUBLE, Battery_Mode VARCHAR)))), Head STRUCT("Timestamp" VARCHAR, Status STRUCT(Code INTEGER)))
 -- The same rules as the integration's fronius.parse_powerflow (a contract test runs
 -- both on every real fixture): P_Grid > 0 imports, P_Akku > 0 discharges, P_Load is
@@ -34,7 +36,4 @@ FROM (
         coalesce(payload.Body.Data.Inverters, MAP {}) AS inverters,
         filename AS _source_file
     FROM {{ bronze }}
-    WHERE http_status = 200
-        AND payload IS NOT NULL
-        AND payload.Head.Status.Code = 0
 ) AS answers

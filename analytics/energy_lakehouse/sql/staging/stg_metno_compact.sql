@@ -1,5 +1,6 @@
 -- MET Norway Locationforecast 2.0 compact: one row per time step of the series.
 -- stream: weather/metno/compact
+-- refused: bad_units when list_bool_or(list_transform(payload.properties.timeseries, lambda t: t."data".instant.details.air_temperature >= 100))
 -- payload: STRUCT(geometry STRUCT(coordinates DOUBLE[]), properties STRUCT(meta STRUCT(updated_at TIMESTAMPTZ), timeseries STRUCT("time" TIMESTAMPTZ, "data" STRUCT(instant STRUCT(details STRUCT(air_temperature DOUBLE, cloud_area_fraction DOUBLE))))[]))
 -- As metno.parse_compact: meta.updated_at is when the model run was published, the
 -- forecast's issue time; an answer with 100 °C or more (kelvin) is refused.
@@ -26,9 +27,4 @@ FROM (
         unnest(payload.properties.timeseries) AS step,
         filename AS _source_file
     FROM {{ bronze }}
-    WHERE http_status = 200
-        AND payload IS NOT NULL
-        AND NOT coalesce(list_bool_or(list_transform(
-            payload.properties.timeseries, lambda t: t."data".instant.details.air_temperature >= 100
-        )), FALSE)
 ) AS steps

@@ -82,7 +82,6 @@ answers AS (
         filename AS _source_file,
         payload AS points
     FROM {{ bronze }}
-    WHERE http_status = 200 AND payload IS NOT NULL
 ),
 points AS (
     SELECT

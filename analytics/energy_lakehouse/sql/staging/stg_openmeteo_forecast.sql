@@ -1,5 +1,8 @@
 -- Open-Meteo /v1/forecast: the hourly series (past_days included), one row per hour.
 -- stream: weather/openmeteo/forecast
+-- refused: bad_units when payload.hourly_units.temperature_2m <> '°C' OR payload.hourly_units.cloud_cover <> '%'
+-- refused: bad_units when payload.hourly_units.shortwave_radiation <> 'W/m²' OR payload.hourly_units.direct_radiation <> 'W/m²' OR payload.hourly_units.diffuse_radiation <> 'W/m²'
+-- refused: bad_units when list_bool_or(list_transform(payload.hourly.temperature_2m, lambda t: t >= 100))
 -- payload: STRUCT(latitude DOUBLE, longitude DOUBLE, utc_offset_seconds INTEGER, hourly STRUCT("time" VARCHAR[], temperature_2m DOUBLE[], shortwave_radiation DOUBLE[], direct_radiation DOUBLE[], diffuse_radiation DOUBLE[], cloud_cover DOUBLE[]), hourly_units STRUCT(temperature_2m VARCHAR, shortwave_radiation VARCHAR, direct_radiation VARCHAR, diffuse_radiation VARCHAR, cloud_cover VARCHAR))
 -- As openmeteo.parse_forecast: hourly times are local wall-clock times of the requested
 -- time zone (subtract utc_offset_seconds for UTC); an answer in other units than °C,
@@ -35,13 +38,5 @@ FROM (
         unnest(payload.hourly.cloud_cover) AS cloud,
         filename AS _source_file
     FROM {{ bronze }}
-    WHERE http_status = 200
-        AND payload IS NOT NULL
-        AND coalesce(payload.hourly_units.temperature_2m, '°C') = '°C'
-        AND coalesce(payload.hourly_units.shortwave_radiation, 'W/m²') = 'W/m²'
-        AND coalesce(payload.hourly_units.direct_radiation, 'W/m²') = 'W/m²'
-        AND coalesce(payload.hourly_units.diffuse_radiation, 'W/m²') = 'W/m²'
-        AND coalesce(payload.hourly_units.cloud_cover, '%') = '%'
-        AND NOT coalesce(list_bool_or(list_transform(payload.hourly.temperature_2m, lambda t: t >= 100)), FALSE)
 ) AS hours
 WHERE t IS NOT NULL

@@ -2,6 +2,8 @@
 -- stream: weather/owm/current
 -- As openweathermap.parse_current: metric units asked for, so °C; an answer of 100 or
 -- more is in kelvin after all and is refused.
+-- refused: malformed when payload.dt IS NULL
+-- refused: bad_units when payload.main.temp >= 100
 -- payload: STRUCT(dt BIGINT, coord STRUCT(lat DOUBLE, lon DOUBLE), main STRUCT(temp DOUBLE), clouds STRUCT("all" DOUBLE))
 SELECT
     device_id,
@@ -15,7 +17,3 @@ SELECT
     payload.coord.lon AS longitude,
     filename AS _source_file
 FROM {{ bronze }}
-WHERE http_status = 200
-    AND payload IS NOT NULL
-    AND payload.dt IS NOT NULL
-    AND NOT coalesce(payload.main.temp >= 100, FALSE)

@@ -1,5 +1,6 @@
 -- OpenWeatherMap One Call 3.0: the current observation and the hourly forecast.
 -- stream: weather/owm/onecall
+-- refused: bad_units when payload."current".temp >= 100 OR list_bool_or(list_transform(payload.hourly, lambda h: h.temp >= 100))
 -- payload: STRUCT(lat DOUBLE, lon DOUBLE, "current" STRUCT(dt BIGINT, temp DOUBLE, clouds DOUBLE), hourly STRUCT(dt BIGINT, temp DOUBLE, clouds DOUBLE)[])
 -- As openweathermap.parse_onecall: the client asks for units=metric, so temperatures
 -- are °C; an answer with a value of 100 or more is in kelvin after all and is refused.
@@ -12,10 +13,6 @@ WITH answers AS (
         payload,
         filename AS _source_file
     FROM {{ bronze }}
-    WHERE http_status = 200
-        AND payload IS NOT NULL
-        AND NOT coalesce(payload."current".temp >= 100, FALSE)
-        AND NOT coalesce(list_bool_or(list_transform(payload.hourly, lambda h: h.temp >= 100)), FALSE)
 ),
 points AS (
     SELECT device_id, fetched_at, issued_at, payload.lat AS latitude, payload.lon AS longitude,

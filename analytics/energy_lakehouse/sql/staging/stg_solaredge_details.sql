@@ -1,5 +1,6 @@
 -- SolarEdge Monitoring API, /site/{id}/details: the site's IANA time zone.
 -- stream: solar/solaredge/details
+-- refused: malformed when payload.details IS NULL
 -- payload: STRUCT(details STRUCT(id VARCHAR, location STRUCT(timeZone VARCHAR)))
 -- The integration reads the site's local times (overview's lastUpdateTime) in this
 -- zone; a zone DuckDB does not know is dropped, as the integration falls back to UTC.
@@ -13,4 +14,3 @@ SELECT
     END AS time_zone,
     filename AS _source_file
 FROM {{ bronze }}
-WHERE http_status = 200 AND payload.details IS NOT NULL

@@ -1,5 +1,7 @@
 -- SolarEdge Monitoring API, /site/{id}/overview: lifetime PV energy and current PV power.
 -- stream: solar/solaredge/overview
+-- refused: malformed when payload.overview IS NULL
+-- refused: malformed when try_strptime(payload.overview.lastUpdateTime, '%Y-%m-%d %H:%M:%S') IS NULL AND payload.overview.lastUpdateTime IS NOT NULL
 -- payload: STRUCT(overview STRUCT(lastUpdateTime VARCHAR, lifeTimeData STRUCT(energy DOUBLE), currentPower STRUCT(power DOUBLE)))
 -- As solaredge.parse_overview (a contract test runs both on every real fixture):
 -- lifeTimeData.energy is Wh, currentPower.power W. The reading's time is lastUpdateTime,
@@ -16,8 +18,3 @@ SELECT
     payload.overview.lifeTimeData.energy AS pv_total_wh,
     filename AS _source_file
 FROM {{ bronze }}
-WHERE http_status = 200
-    AND payload.overview IS NOT NULL
-    -- A lastUpdateTime that is not a SolarEdge date makes the parser refuse the answer.
-    AND (payload.overview.lastUpdateTime IS NULL
-        OR try_strptime(payload.overview.lastUpdateTime, '%Y-%m-%d %H:%M:%S') IS NOT NULL)

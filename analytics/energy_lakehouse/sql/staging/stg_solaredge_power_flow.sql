@@ -1,5 +1,7 @@
 -- SolarEdge Monitoring API, /site/{id}/currentPowerFlow: one row per answer.
 -- stream: solar/solaredge/power_flow
+-- refused: unsupported when payload.siteCurrentPowerFlow.unit IS NULL
+-- refused: bad_units when lower(replace(trim(payload.siteCurrentPowerFlow.unit), ' ', '')) NOT IN ('w', 'kw', 'mw')
 -- payload: STRUCT(siteCurrentPowerFlow STRUCT(unit VARCHAR, connections STRUCT("from" VARCHAR, "to" VARCHAR)[], GRID STRUCT(status VARCHAR, currentPower DOUBLE), LOAD STRUCT(status VARCHAR, currentPower DOUBLE), PV STRUCT(status VARCHAR, currentPower DOUBLE), STORAGE STRUCT(status VARCHAR, currentPower DOUBLE, chargeLevel DOUBLE)))
 -- As solaredge.parse_power_flow (a contract test runs both on every real fixture): every
 -- currentPower is a magnitude in the answer's unit (W, kW or MW), rounded to mW after
@@ -25,7 +27,6 @@ WITH answers AS (
         ) AS sinks,
         filename AS _source_file
     FROM {{ bronze }}
-    WHERE http_status = 200 AND payload IS NOT NULL
 ),
 directed AS (
     SELECT
@@ -40,8 +41,7 @@ directed AS (
             AS battery_in
     FROM answers
     -- A connection without from/to makes the parser refuse the whole answer.
-    WHERE scale IS NOT NULL
-        AND NOT list_contains(list_transform(sources, lambda s: s IS NULL), TRUE)
+    WHERE NOT list_contains(list_transform(sources, lambda s: s IS NULL), TRUE)
         AND NOT list_contains(list_transform(sinks, lambda s: s IS NULL), TRUE)
 )
 SELECT
