@@ -124,8 +124,8 @@ async def test_demo_house_end_to_end(
         states = await _wait_for_values(client)
 
     truth = await house.snapshot()
-    # Solar, as the simulated Fronius GEN24 reports it.
-    assert _value(states, "_pv_power") == pytest.approx(truth.pv_ac, abs=1)
+    # Solar, as the simulated Fronius GEN24 reports it: P_PV is the generator's DC power.
+    assert _value(states, "_pv_power") == pytest.approx(truth.pv_dc, abs=1)
     assert _value(states, "_load_power") == pytest.approx(truth.consumption, abs=1)
     grid_import = max(truth.grid, 0.0)
     assert _value(states, "_grid_import_power") == pytest.approx(grid_import, abs=1)
@@ -154,5 +154,5 @@ async def test_demo_house_end_to_end(
     powerflow = [r for r in records if r["endpoint"] == "powerflow"]
     assert powerflow
     assert powerflow[-1]["payload"]["Body"]["Data"]["Site"]["P_PV"] == pytest.approx(
-        truth.pv_ac, abs=1
+        truth.pv_dc, abs=1
     )
