@@ -160,6 +160,9 @@ class Tuning:
     """Constants of the Silver and Gold rules (documented in docs/lake.md)."""
 
     max_gap_s: int = 1200
+    max_spread_s: int = 86_400
+    """A counter's increase over a silence up to this long is spread over it (longer: not
+    booked). At most a day: a build recomputes from the day before its earliest reading."""
     max_power_w: float = 100_000.0
     load_tolerance_w: float = 100.0
     max_heatpump_w: float = 20_000.0
@@ -194,6 +197,7 @@ def _macros(ctx: RenderContext) -> dict[str, Callable[..., str]]:
     tz = ctx.timezone.replace("'", "")
     window = ctx.window
     gap = ctx.tuning.max_gap_s
+    spread = ctx.tuning.max_spread_s
 
     def literal(moment: datetime) -> str:
         return _timestamp_literal(ctx.dialect, moment)
@@ -221,31 +225,73 @@ def _macros(ctx: RenderContext) -> dict[str, Callable[..., str]]:
     def held_in_buckets(relation: str) -> str:
         # Each sample interval [ts, next_ts) of ``relation``, split over the 5-minute
         # buckets it spans, pro rata: one row per (interval, bucket) with ``share``, the
-        # part of the interval inside the bucket. An interval that is not held
-        # (``held_h`` NULL: a gap, an outlier, the last sample) stays whole in the bucket
-        # where it starts. ``is_own_bucket`` marks the bucket of the sample itself.
-        # Every interval has its own bucket; only the held ones that run past it are
+        # part of the interval inside the bucket. Intervals held (``held_h``) or spread
+        # (``spread_h``: a silence whose counter increase is spread over it) are split;
+        # any other (a longer silence, an outlier, the last sample) stays whole in the
+        # bucket where it starts. ``is_own_bucket`` marks the bucket of the sample itself.
+        # Every interval has its own bucket; only the split ones that run past it are
         # joined with the later buckets (most intervals end where they start).
-        steps = " UNION ALL ".join(f"SELECT {k} AS step" for k in range(1, gap // 300 + 2))
+        span_h = "coalesce(held_h, spread_h)"
 
         def first(ts: str) -> str:
             return f"floor({epoch(ts)} / 300) * 300"
 
+        def later(span: str, longest_s: int) -> str:
+            # The buckets after the first of every interval split by ``span``.
+            return (
+                f"SELECT spans.*, steps.step, {first('spans.ts')} + steps.step * 300 AS slot_start "  # noqa: S608
+                f"FROM {relation} AS spans "
+                f"CROSS JOIN (SELECT * FROM range(1, {longest_s // 300 + 2}) AS steps(step))"
+                " AS steps "
+                f"WHERE spans.{span} IS NOT NULL "
+                f"AND {epoch('spans.next_ts')} > {first('spans.ts')} + 300"
+            )
+
         share = (
-            f"CASE WHEN held_h IS NULL THEN 1.0 ELSE (least(slot_start + 300, {epoch('next_ts')})"
-            f" - greatest(slot_start, {epoch('ts')})) / (held_h * 3600.0) END"
+            f"CASE WHEN {span_h} IS NULL THEN 1.0 ELSE (least(slot_start + 300, {epoch('next_ts')})"
+            f" - greatest(slot_start, {epoch('ts')})) / ({span_h} * 3600.0) END"
         )
         own = f"SELECT *, 0 AS step, {first('ts')} AS slot_start FROM {relation}"  # noqa: S608
-        later = (
-            f"SELECT spans.*, steps.step, {first('spans.ts')} + steps.step * 300 AS slot_start "  # noqa: S608
-            f"FROM {relation} AS spans CROSS JOIN ({steps}) AS steps "
-            f"WHERE spans.held_h IS NOT NULL "
-            f"AND {epoch('spans.next_ts')} > {first('spans.ts')} + 300"
-        )
         return (
             f"SELECT *, {from_epoch('slot_start')} AS bucket_ts, step = 0 AS is_own_bucket, "  # noqa: S608
-            f"{share} AS share FROM ({own} UNION ALL {later}) AS slots "
+            f"{share} AS share FROM ({own} UNION ALL {later('held_h', gap)} "
+            f"UNION ALL {later('spread_h', spread)}) AS slots "
             f"WHERE step = 0 OR slot_start < {epoch('next_ts')}"
+        )
+
+    # The sun at a UTC instant (NOAA's fractional-year approximation, within about 0.5°
+    # of a full ephemeris): declination and hour angle in radians, equation of time in
+    # minutes. features_sun_position and the spreading of PV over silences share them.
+    def fractional_year(ts: str) -> str:
+        return (
+            f"(2 * pi() / 365 * (dayofyear({ts}) - 1"
+            f" + (hour({ts}) + minute({ts}) / 60.0 + second({ts}) / 3600.0 - 12) / 24))"
+        )
+
+    def equation_of_time_min(ts: str) -> str:
+        g = fractional_year(ts)
+        return (
+            f"(229.18 * (0.000075 + 0.001868 * cos({g}) - 0.032077 * sin({g})"
+            f" - 0.014615 * cos(2 * {g}) - 0.040849 * sin(2 * {g})))"
+        )
+
+    def sun_declination(ts: str) -> str:
+        g = fractional_year(ts)
+        return (
+            f"(0.006918 - 0.399912 * cos({g}) + 0.070257 * sin({g})"
+            f" - 0.006758 * cos(2 * {g}) + 0.000907 * sin(2 * {g})"
+            f" - 0.002697 * cos(3 * {g}) + 0.00148 * sin(3 * {g}))"
+        )
+
+    def sun_hour_angle(ts: str, longitude: str) -> str:
+        minutes = f"(hour({ts}) * 60 + minute({ts}) + second({ts}) / 60.0)"
+        return f"radians(({minutes} + {equation_of_time_min(ts)} + 4 * {longitude}) / 4 - 180)"
+
+    def cos_zenith(ts: str, latitude: str, longitude: str) -> str:
+        phi, decl = f"radians({latitude})", sun_declination(ts)
+        return (
+            f"least(greatest(sin({phi}) * sin({decl}) + cos({phi}) * cos({decl})"
+            f" * cos({sun_hour_angle(ts, longitude)}), -1), 1)"
         )
 
     def bronze() -> str:
@@ -258,9 +304,10 @@ def _macros(ctx: RenderContext) -> dict[str, Callable[..., str]]:
         "bronze": bronze,
         "window_start": lambda: literal(window.start),
         "window_end": lambda: literal(window.end),
-        # A day back for the previous counter value; max_gap ahead for the next sample.
-        "lookback_start": lambda: shifted(window.start, -86_400),
-        "lookahead_end": lambda: shifted(window.end, gap),
+        # Far enough back and ahead for the samples around a silence that may be spread
+        # into the window (and the previous counter value).
+        "lookback_start": lambda: shifted(window.start, -spread),
+        "lookahead_end": lambda: shifted(window.end, spread),
         "local_ts": lambda col: (
             f"timezone('{tz}', {col})" if duck else f"from_utc_timestamp({col}, '{tz}')"
         ),
@@ -277,6 +324,11 @@ def _macros(ctx: RenderContext) -> dict[str, Callable[..., str]]:
         "seconds_between": lambda a, b: (
             f"(epoch({b}) - epoch({a}))" if duck else f"(unix_timestamp({b}) - unix_timestamp({a}))"
         ),
+        "plus_seconds": lambda col, seconds: (
+            f"to_timestamp(epoch({col}) + {seconds})"
+            if duck
+            else f"timestamp_seconds(unix_timestamp({col}) + {seconds})"
+        ),
         "bucket": lambda col, seconds: (
             f"to_timestamp(floor(epoch({col}) / {seconds}) * {seconds})"
             if duck
@@ -292,6 +344,10 @@ def _macros(ctx: RenderContext) -> dict[str, Callable[..., str]]:
         ),
         "iso_day_of_week": lambda col: f"isodow({col})" if duck else f"(weekday({col}) + 1)",
         "site_location": site_location,
+        "equation_of_time_min": equation_of_time_min,
+        "sun_declination": sun_declination,
+        "sun_hour_angle": sun_hour_angle,
+        "cos_zenith": cos_zenith,
         "held_in_buckets": held_in_buckets,
         **{name: _constant(getattr(ctx.tuning, name)) for name in Tuning.__slots__},
     }

@@ -13,7 +13,8 @@ WITH solar AS (
         sum(battery_discharge_wh) AS battery_discharge_wh,
         sum(300 - gap_s) AS solar_covered_s,
         CAST(sum(outlier_samples) AS BIGINT) AS solar_outlier_samples,
-        max(CASE WHEN counter_reset THEN 1 ELSE 0 END) = 1 AS solar_counter_reset
+        max(CASE WHEN counter_reset THEN 1 ELSE 0 END) = 1 AS solar_counter_reset,
+        max(CASE WHEN energy_spread THEN 1 ELSE 0 END) = 1 AS solar_energy_spread
     FROM {{ ref('solar_readings') }}
     WHERE "timestamp" >= {{ window_start }} AND "timestamp" < {{ window_end }}
     GROUP BY CAST({{ local_ts('"timestamp"') }} AS DATE)
@@ -23,7 +24,8 @@ heatpump AS (
         CAST({{ local_ts('"timestamp"') }} AS DATE) AS local_date,
         sum(elec_wh) AS heatpump_consumed_wh,
         sum(heat_wh) AS heatpump_heat_wh,
-        sum(300 - gap_s) AS heatpump_covered_s
+        sum(300 - gap_s) AS heatpump_covered_s,
+        max(CASE WHEN energy_spread THEN 1 ELSE 0 END) = 1 AS heatpump_energy_spread
     FROM {{ ref('heatpump_readings') }}
     WHERE "timestamp" >= {{ window_start }} AND "timestamp" < {{ window_end }}
     GROUP BY CAST({{ local_ts('"timestamp"') }} AS DATE)
@@ -40,9 +42,11 @@ days AS (
         solar.solar_covered_s,
         solar.solar_outlier_samples,
         solar.solar_counter_reset,
+        solar.solar_energy_spread,
         heatpump.heatpump_consumed_wh,
         heatpump.heatpump_heat_wh,
-        heatpump.heatpump_covered_s
+        heatpump.heatpump_covered_s,
+        heatpump.heatpump_energy_spread
     FROM solar
     FULL OUTER JOIN heatpump ON solar.local_date = heatpump.local_date
 ),
@@ -82,5 +86,7 @@ SELECT
     100.0 * coalesce(solar_covered_s, 0) / (hours_in_day * 3600) AS solar_coverage_pct,
     100.0 * coalesce(heatpump_covered_s, 0) / (hours_in_day * 3600) AS heatpump_coverage_pct,
     coalesce(solar_outlier_samples, 0) AS solar_outlier_samples,
-    coalesce(solar_counter_reset, FALSE) AS solar_counter_reset
+    coalesce(solar_counter_reset, FALSE) AS solar_counter_reset,
+    coalesce(solar_energy_spread, FALSE) AS solar_energy_spread,
+    coalesce(heatpump_energy_spread, FALSE) AS heatpump_energy_spread
 FROM sized

@@ -1,6 +1,6 @@
--- Sun position at the middle of every UTC hour the lake has data for (NOAA's
--- fractional-year approximation, within about 0.5° of a full ephemeris), at the home's
--- location: the configured one, else the mean of the weather APIs' coordinates.
+-- Sun position at the middle of every UTC hour the lake has data for (the sun macros:
+-- NOAA's fractional-year approximation, within about 0.5° of a full ephemeris), at the
+-- home's location: the configured one, else the mean of the weather APIs' coordinates.
 -- One row per timestamp (UTC hour start).
 -- materialized: table
 WITH hours AS (
@@ -16,34 +16,13 @@ angles AS (
         hour_ts,
         site.latitude,
         site.longitude,
-        2 * pi() / 365 * (dayofyear(hour_ts) - 1 + (hour(hour_ts) + 0.5 - 12) / 24) AS gamma,
-        hour(hour_ts) * 60 + 30 AS minutes_utc
-    FROM hours CROSS JOIN site
-),
-solar_time AS (
-    SELECT
-        *,
-        229.18 * (0.000075 + 0.001868 * cos(gamma) - 0.032077 * sin(gamma)
-            - 0.014615 * cos(2 * gamma) - 0.040849 * sin(2 * gamma)) AS eqtime_min,
-        0.006918 - 0.399912 * cos(gamma) + 0.070257 * sin(gamma)
-            - 0.006758 * cos(2 * gamma) + 0.000907 * sin(2 * gamma)
-            - 0.002697 * cos(3 * gamma) + 0.00148 * sin(3 * gamma) AS declination
-    FROM angles
-),
-hour_angle AS (
-    SELECT
-        *,
-        radians((minutes_utc + eqtime_min + 4 * longitude) / 4 - 180) AS ha,
-        radians(latitude) AS phi
-    FROM solar_time
-),
-zenith AS (
-    SELECT
-        *,
-        acos(least(greatest(
-            sin(phi) * sin(declination) + cos(phi) * cos(declination) * cos(ha), -1), 1))
-            AS zenith_rad
-    FROM hour_angle
+        {{ equation_of_time_min('middle') }} AS eqtime_min,
+        {{ sun_declination('middle') }} AS declination,
+        {{ sun_hour_angle('middle', 'site.longitude') }} AS ha,
+        radians(site.latitude) AS phi,
+        acos({{ cos_zenith('middle', 'site.latitude', 'site.longitude') }}) AS zenith_rad
+    FROM (SELECT hour_ts, hour_ts + INTERVAL 30 MINUTE AS middle FROM hours) AS hours
+    CROSS JOIN site
 )
 SELECT
     hour_ts AS "timestamp",
@@ -55,5 +34,5 @@ SELECT
     greatest(cos(zenith_rad), 0) AS cos_zenith,
     degrees(declination) AS declination_deg,
     eqtime_min AS equation_of_time_min
-FROM zenith
+FROM angles
 WHERE latitude IS NOT NULL

@@ -3,7 +3,7 @@
 -- SolarEdge: the overview gives PV (power and lifetime counter), the power flow the
 -- grid, load and battery, so PV energy is counted once per device (Silver sums the
 -- streams' intervals). The overview's lastUpdateTime is site-local: it is read in the
--- zone of the device's latest details answer with a zone, else in UTC.
+-- site's zone (int_solaredge_sites), else in UTC.
 -- materialized: view
 SELECT
     'fronius' AS vendor,
@@ -63,10 +63,5 @@ FROM (
         coalesce(site.time_zone, 'UTC') AS site_zone,
         {{ utc_of_zone('overview.updated_local', "coalesce(site.time_zone, 'UTC')") }} AS read_as
     FROM {{ ref('stg_solaredge_overview') }} AS overview
-    LEFT JOIN (
-        SELECT device_id, max_by(time_zone, fetched_at) AS time_zone
-        FROM {{ ref('stg_solaredge_details') }}
-        WHERE time_zone IS NOT NULL
-        GROUP BY device_id
-    ) AS site ON site.device_id = overview.device_id
+    LEFT JOIN {{ ref('int_solaredge_sites') }} AS site ON site.device_id = overview.device_id
 ) AS overviews

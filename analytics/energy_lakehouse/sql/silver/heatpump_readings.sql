@@ -1,9 +1,11 @@
 -- Heat-pump readings on the 5-minute grid, one row per (device_id, timestamp).
 -- materialized: incremental
 -- time_column: timestamp
--- Same interval rule as solar_readings (held_in_buckets). Defrost: heat output below zero, or the flow
--- colder than the return by more than 0.2 K while the compressor runs; its heat is
--- counted negative (heat_wh is net) and reported as defrost_wh.
+-- Same interval rule as solar_readings (held_in_buckets); a counter's increase over a
+-- silence up to max_spread_s is spread evenly over it (energy_spread). Defrost: heat
+-- output below zero, or the flow colder than the return by more than 0.2 K while the
+-- compressor runs; its heat is counted negative (heat_wh is net) and reported as
+-- defrost_wh.
 WITH ranked AS (
     -- One sample per (device, stream, time): the latest fetch of a duplicated answer.
     SELECT
@@ -56,20 +58,31 @@ paired AS (
 held AS (
     SELECT
         *,
+        CASE WHEN NOT is_outlier AND silence_s <= {{ max_gap_s }} THEN silence_s / 3600.0 END
+            AS held_h,
         CASE
-            WHEN NOT is_outlier AND {{ seconds_between('ts', 'next_ts') }} <= {{ max_gap_s }}
-            THEN {{ seconds_between('ts', 'next_ts') }} / 3600.0
-        END AS held_h,
+            WHEN silence_s > {{ max_gap_s }} AND silence_s <= {{ max_spread_s }}
+                AND (elec_delta_wh > 0 OR heat_delta_wh > 0)
+            THEN silence_s / 3600.0
+        END AS spread_h,
         coalesce(elec_delta_wh < 0 OR heat_delta_wh < 0, FALSE) AS is_counter_reset
-    FROM paired
+    FROM (SELECT *, {{ seconds_between('ts', 'next_ts') }} AS silence_s FROM paired) AS timed
 ),
 energies AS (
     SELECT
         *,
-        CASE WHEN elec_delta_wh >= 0 THEN elec_delta_wh ELSE elec_w * held_h END AS elec_step_wh,
         CASE
-            WHEN heat_delta_wh >= 0 AND NOT is_defrost THEN heat_delta_wh
-            ELSE heat_w * held_h
+            WHEN silence_s <= {{ max_gap_s }}
+            THEN CASE WHEN elec_delta_wh >= 0 THEN elec_delta_wh ELSE elec_w * held_h END
+            WHEN spread_h IS NOT NULL AND elec_delta_wh >= 0 THEN elec_delta_wh
+        END AS elec_step_wh,
+        CASE
+            WHEN silence_s <= {{ max_gap_s }}
+            THEN CASE
+                WHEN heat_delta_wh >= 0 AND NOT is_defrost THEN heat_delta_wh
+                ELSE heat_w * held_h
+            END
+            WHEN spread_h IS NOT NULL AND heat_delta_wh >= 0 THEN heat_delta_wh
         END AS heat_step_wh,
         CASE WHEN is_defrost THEN {{ positive('-heat_w') }} * held_h ELSE 0 END AS defrost_step_wh,
         CASE WHEN elec_w >= {{ starting_power_w }} THEN coalesce(held_h, 0) * 3600 ELSE 0 END
@@ -108,6 +121,7 @@ buckets AS (
             AS heat_meter_fault_samples,
         max(CASE WHEN is_own_bucket AND is_counter_reset THEN 1 ELSE 0 END) = 1
             AS counter_reset,
+        max(CASE WHEN spread_h IS NOT NULL THEN 1 ELSE 0 END) = 1 AS energy_spread,
         least(sum(covered_step_s * share), 300) AS covered_s
     FROM allocated
     WHERE bucket_ts >= {{ window_start }} AND bucket_ts < {{ window_end }}
@@ -134,6 +148,7 @@ SELECT
     outlier_samples,
     outlier_samples > 0 AS is_outlier,
     counter_reset,
+    energy_spread,
     100.0 * covered_s / 300 AS coverage_pct,
     300 - covered_s AS gap_s
 FROM buckets

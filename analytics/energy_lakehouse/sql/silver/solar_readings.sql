@@ -6,7 +6,12 @@
 -- covered time and energy alike. Energy of an interval: the lifetime counter's increase
 -- when it moved forward, else the power held over it. A counter that goes backward is a
 -- reset: that interval falls back to power, so no delta is ever negative. A counter's
--- increase across a longer silence stays in the bucket where the silence starts.
+-- increase over a longer silence, up to max_spread_s, is spread over the silence's
+-- buckets (energy_spread): PV and export by the sun's height at each bucket's middle
+-- (evenly when the sun never rises or the home's location is unknown), import evenly.
+-- Over a silence longer than that it is booked nowhere.
+-- Energy a device metered itself per interval (SolarEdge's energyDetails) replaces the
+-- estimate of each bucket it covers, meter by meter; metered marks such buckets.
 WITH ranked AS (
     -- One sample per (device, stream, time): the latest fetch of a duplicated answer.
     SELECT
@@ -53,20 +58,34 @@ paired AS (
 held AS (
     SELECT
         *,
+        CASE WHEN NOT is_outlier AND silence_s <= {{ max_gap_s }} THEN silence_s / 3600.0 END
+            AS held_h,
         CASE
-            WHEN NOT is_outlier AND {{ seconds_between('ts', 'next_ts') }} <= {{ max_gap_s }}
-            THEN {{ seconds_between('ts', 'next_ts') }} / 3600.0
-        END AS held_h,
+            WHEN silence_s > {{ max_gap_s }} AND silence_s <= {{ max_spread_s }}
+                AND (pv_delta_wh > 0 OR import_delta_wh > 0 OR export_delta_wh > 0)
+            THEN silence_s / 3600.0
+        END AS spread_h,
         coalesce(pv_delta_wh < 0 OR import_delta_wh < 0 OR export_delta_wh < 0, FALSE)
             AS is_counter_reset
-    FROM paired
+    FROM (SELECT *, {{ seconds_between('ts', 'next_ts') }} AS silence_s FROM paired) AS timed
 ),
 energies AS (
     SELECT
         *,
-        CASE WHEN pv_delta_wh >= 0 THEN pv_delta_wh ELSE pv_w * held_h END AS pv_step_wh,
-        CASE WHEN import_delta_wh >= 0 THEN import_delta_wh END AS import_counter_wh,
-        CASE WHEN export_delta_wh >= 0 THEN export_delta_wh END AS export_counter_wh,
+        CASE
+            WHEN silence_s <= {{ max_gap_s }}
+            THEN CASE WHEN pv_delta_wh >= 0 THEN pv_delta_wh ELSE pv_w * held_h END
+        END AS pv_step_wh,
+        CASE WHEN silence_s <= {{ max_gap_s }} AND import_delta_wh >= 0 THEN import_delta_wh END
+            AS import_counter_wh,
+        CASE WHEN silence_s <= {{ max_gap_s }} AND export_delta_wh >= 0 THEN export_delta_wh END
+            AS export_counter_wh,
+        CASE WHEN spread_h IS NOT NULL AND pv_delta_wh >= 0 THEN pv_delta_wh END
+            AS pv_spread_wh,
+        CASE WHEN spread_h IS NOT NULL AND import_delta_wh >= 0 THEN import_delta_wh END
+            AS import_spread_wh,
+        CASE WHEN spread_h IS NOT NULL AND export_delta_wh >= 0 THEN export_delta_wh END
+            AS export_spread_wh,
         {{ positive('grid_w') }} * held_h AS import_power_wh,
         {{ positive('-grid_w') }} * held_h AS export_power_wh,
         load_w * held_h AS load_step_wh,
@@ -77,6 +96,32 @@ energies AS (
 ),
 allocated AS (
     {{ held_in_buckets('energies') }}
+),
+site AS (
+    {{ site_location() }}
+),
+sunlit AS (
+    -- The buckets of spread silences, weighted by the sun's height (cos of the zenith).
+    SELECT
+        allocated.*,
+        greatest({{ cos_zenith(plus_seconds('allocated.bucket_ts', '150'), 'site.latitude', 'site.longitude') }}, 0) * share
+            AS sun_weight
+    FROM allocated CROSS JOIN site
+    WHERE allocated.spread_h IS NOT NULL
+),
+slots AS (
+    SELECT *, CAST(NULL AS DOUBLE) AS sun_weight, share AS sun_share
+    FROM allocated
+    WHERE spread_h IS NULL
+    UNION ALL
+    SELECT
+        *,
+        CASE
+            WHEN sum(sun_weight) OVER silence > 0 THEN sun_weight / sum(sun_weight) OVER silence
+            ELSE share
+        END AS sun_share
+    FROM sunlit
+    WINDOW silence AS (PARTITION BY device_id, stream, ts)
 ),
 buckets AS (
     SELECT
@@ -96,13 +141,15 @@ buckets AS (
             battery_soc,
             CASE WHEN is_own_bucket AND battery_soc IS NOT NULL AND NOT is_outlier THEN ts END
         ) AS battery_soc,
-        sum(pv_step_wh * share) AS pv_wh,
+        sum(coalesce(pv_step_wh * share, pv_spread_wh * sun_share)) AS pv_wh,
         CASE
-            WHEN count(import_counter_wh) > 0 THEN sum(import_counter_wh * share)
+            WHEN count(coalesce(import_counter_wh, import_spread_wh)) > 0
+            THEN sum(coalesce(import_counter_wh, import_spread_wh) * share)
             ELSE sum(import_power_wh * share)
         END AS import_wh,
         CASE
-            WHEN count(export_counter_wh) > 0 THEN sum(export_counter_wh * share)
+            WHEN count(coalesce(export_counter_wh, export_spread_wh)) > 0
+            THEN sum(coalesce(export_counter_wh * share, export_spread_wh * sun_share))
             ELSE sum(export_power_wh * share)
         END AS export_wh,
         sum(load_step_wh * share) AS load_wh,
@@ -121,34 +168,68 @@ buckets AS (
             AS outlier_samples,
         max(CASE WHEN is_own_bucket AND is_counter_reset THEN 1 ELSE 0 END) = 1
             AS counter_reset,
+        max(CASE WHEN spread_h IS NOT NULL THEN 1 ELSE 0 END) = 1 AS energy_spread,
         least(sum(covered_step_s * share), 300) AS covered_s
-    FROM allocated
+    FROM slots
+    WHERE bucket_ts >= {{ window_start }} AND bucket_ts < {{ window_end }}
+    GROUP BY device_id, bucket_ts
+),
+metered AS (
+    -- A meter's interval energy, split evenly over the buckets of its interval.
+    SELECT
+        device_id,
+        bucket_ts,
+        max(vendor) AS vendor,
+        max(CASE WHEN meter = 'Production' THEN wh END) AS pv_wh,
+        max(CASE WHEN meter = 'Purchased' THEN wh END) AS import_wh,
+        max(CASE WHEN meter = 'FeedIn' THEN wh END) AS export_wh,
+        max(CASE WHEN meter = 'Consumption' THEN wh END) AS load_wh
+    FROM (
+        SELECT
+            m.vendor,
+            m.device_id,
+            m.meter,
+            {{ plus_seconds('m.start_ts', 'steps.step * 300') }} AS bucket_ts,
+            m.energy_wh * 300.0 / m.seconds AS wh
+        FROM {{ ref('int_solar_meter_energy') }} AS m
+        CROSS JOIN (
+            SELECT 0 AS step UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3
+            UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7
+            UNION ALL SELECT 8 UNION ALL SELECT 9 UNION ALL SELECT 10 UNION ALL SELECT 11
+        ) AS steps
+        WHERE steps.step * 300 < m.seconds
+            AND m.start_ts >= {{ plus_seconds(window_start, '-3600') }}
+            AND m.start_ts < {{ window_end }}
+    ) AS split
     WHERE bucket_ts >= {{ window_start }} AND bucket_ts < {{ window_end }}
     GROUP BY device_id, bucket_ts
 )
 SELECT
-    bucket_ts AS "timestamp",
-    device_id,
-    vendor,
-    pv_watts,
-    grid_import,
-    grid_export,
-    load_watts,
-    battery_watts,
-    battery_soc,
-    pv_wh,
-    import_wh,
-    export_wh,
-    load_wh,
-    battery_charge_wh,
-    battery_discharge_wh,
-    pv_kwh,
-    import_kwh,
-    export_kwh,
-    samples,
-    outlier_samples,
-    outlier_samples > 0 AS is_outlier,
-    counter_reset,
-    100.0 * covered_s / 300 AS coverage_pct,
-    300 - covered_s AS gap_s
-FROM buckets
+    coalesce(b.bucket_ts, m.bucket_ts) AS "timestamp",
+    coalesce(b.device_id, m.device_id) AS device_id,
+    coalesce(b.vendor, m.vendor) AS vendor,
+    b.pv_watts,
+    b.grid_import,
+    b.grid_export,
+    b.load_watts,
+    b.battery_watts,
+    b.battery_soc,
+    coalesce(m.pv_wh, b.pv_wh) AS pv_wh,
+    coalesce(m.import_wh, b.import_wh) AS import_wh,
+    coalesce(m.export_wh, b.export_wh) AS export_wh,
+    coalesce(m.load_wh, b.load_wh) AS load_wh,
+    b.battery_charge_wh,
+    b.battery_discharge_wh,
+    b.pv_kwh,
+    b.import_kwh,
+    b.export_kwh,
+    coalesce(b.samples, 0) AS samples,
+    coalesce(b.outlier_samples, 0) AS outlier_samples,
+    coalesce(b.outlier_samples > 0, FALSE) AS is_outlier,
+    coalesce(b.counter_reset, FALSE) AS counter_reset,
+    coalesce(b.energy_spread, FALSE) AS energy_spread,
+    m.device_id IS NOT NULL AS metered,
+    100.0 * coalesce(b.covered_s, 0) / 300 AS coverage_pct,
+    300 - coalesce(b.covered_s, 0) AS gap_s
+FROM buckets AS b
+FULL OUTER JOIN metered AS m ON m.device_id = b.device_id AND m.bucket_ts = b.bucket_ts
