@@ -1,7 +1,8 @@
 """Benchmark the lakehouse against the floor and two pandas implementations (on demand).
 
 Data: the house simulator's history (Fronius every 10 s, emoncms every 30 s, three
-weather APIs hourly), generated once and cached under ``.benchmarks/lake-<days>d``.
+weather APIs hourly), generated once and cached under ``.benchmarks/lake-<days>d``
+(``$LAKEHOUSE_BENCH_CACHE`` moves the cache).
 Every measurement runs in its own process so that its peak RSS is its own:
 
 * floor: DuckDB's bare ``SELECT count(*) FROM read_json(...)`` over every segment;
@@ -42,7 +43,8 @@ import time
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / ".benchmarks"
+CACHE = Path(os.environ.get("LAKEHOUSE_BENCH_CACHE", ROOT / ".benchmarks"))
+"""Generated histories and results; ``$LAKEHOUSE_BENCH_CACHE`` moves it elsewhere."""
 MEASUREMENTS = ("floor", "pandas_idiomatic", "pandas_tuned", "full_rebuild", "incremental_day")
 
 
@@ -396,6 +398,7 @@ def main() -> None:
     if args.child:
         child(args.child, args.lake, args.work)
         return
+    CACHE.mkdir(parents=True, exist_ok=True)  # a fresh clone has none
     with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
         results = run_all(args.days, args.end, args.only, Path(tmp))
     full = results.get("full_rebuild", {}).get("seconds")

@@ -43,7 +43,7 @@ class LoopbackApi:
     requests: list[web.Request]
 
     def reply(self, path: str, answer: Replay | Handler) -> None:
-        """Answer ``path`` (no query) with ``answer`` from now on."""
+        """Answer ``path`` (no query; ``*`` for any other path) with ``answer`` from now on."""
         self.routes[path] = answer
 
 
@@ -59,7 +59,7 @@ async def loopback_api(socket_enabled: None) -> AsyncIterator[LoopbackApi]:
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
         seen.append(request)
-        answer = routes.get(request.path)
+        answer = routes.get(request.path, routes.get("*"))
         if answer is None:
             return web.Response(status=404, text="no such route in this test")
         if isinstance(answer, Replay):

@@ -291,6 +291,27 @@ async def test_failed_capture_ships_the_error_answer(
     assert await coordinators["metno"].async_capture(end - timedelta(days=1), end) == 0
 
 
+@pytest.mark.parametrize(
+    "body", [b"[" * 10_000, b"7" * 4_301], ids=["nested_too_deep", "integer_too_long"]
+)
+async def test_an_answer_json_cannot_read_is_kept_once_and_backed_off(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path, body: bytes
+) -> None:
+    """A body json.loads itself chokes on is a failed poll: no traceback, kept in Bronze."""
+    aioclient_mock.get(OPENMETEO_URL, content=body, headers=JSON)
+    mock_metno(aioclient_mock)
+    entry = make_entry(hass, lake, {"metno": METNO_CONF, "openmeteo": OPENMETEO_CONF})
+    await setup(hass, entry)
+    openmeteo = entry.runtime_data.coordinators["openmeteo"]
+    assert not openmeteo.last_update_success
+    assert openmeteo.failures == 1
+    assert openmeteo.update_interval > openmeteo.base_interval
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    kept = [r for r in read_lake(lake) if r["vendor"] == "openmeteo"]
+    assert [r["payload_text"].encode() for r in kept] == [body]
+
+
 @pytest.mark.usefixtures("credentials")
 async def test_setup_registers_no_update_listener(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, lake: Path

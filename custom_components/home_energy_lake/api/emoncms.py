@@ -30,10 +30,11 @@ from .errors import (
     NotSupportedError,
     SourceError,
     keeping_raw,
+    shown,
 )
 from .http import fetch, parse_json
 from .models import DeviceIdentity, FetchResult, HeatPumpReading, RawAnswer
-from .units import Quantity, as_number, to_si
+from .units import Quantity, as_identifier, as_number, to_si
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -119,16 +120,16 @@ def _text(value: Any) -> str | None:
     """Return a JSON string, or a JSON integer emoncms sent instead of a numeric string."""
     if isinstance(value, str):
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return None
+    return as_identifier(value)
 
 
 def raise_for_body_error(payload: Any, endpoint: str) -> None:
     """Raise the documented error for emoncms' ``{"success": false, ...}`` answers."""
     if not isinstance(payload, dict) or payload.get("success") is not False:
         return
-    message = str(payload.get("message", "no message"))
+    message = payload.get("message", "no message")
+    if not isinstance(message, str):
+        message = shown(message)
     if any(hint in message.lower() for hint in _AUTH_HINTS):
         raise AuthenticationError(f"{endpoint}: {message}")
     raise InvalidResponseError(f"{endpoint}: {message}")
@@ -255,10 +256,10 @@ def parse_feed_data(
     points = []
     for entry in payload:
         if not isinstance(entry, list) or len(entry) != 2:
-            raise InvalidResponseError(f"{ENDPOINT_FEED_DATA}: {entry!r} is not [time, value]")
+            raise InvalidResponseError(f"{ENDPOINT_FEED_DATA}: {shown(entry)} is not [time, value]")
         when = _unix_time(entry[0])
         if when is None:
-            raise InvalidResponseError(f"{ENDPOINT_FEED_DATA}: {entry[0]!r} is not a time")
+            raise InvalidResponseError(f"{ENDPOINT_FEED_DATA}: {shown(entry[0])} is not a time")
         points.append((when, as_number(entry[1])))
     return tuple(points)
 

@@ -21,17 +21,43 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+import reprlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .models import RawAnswer
 
 
+MAX_MESSAGE_CHARS = 300
+"""An error message quotes the answer that caused it, but never more than this."""
+
+
+class _ShortRepr(reprlib.Repr):
+    """``reprlib`` with a size-safe integer: ``repr`` of one of 4 301 digits raises."""
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 128:
+            return f"<an integer of {x.bit_length()} bits>"
+        return super().repr_int(x, level)
+
+
+_SHORT_REPR = _ShortRepr(
+    maxlevel=2, maxdict=4, maxlist=4, maxtuple=4, maxstring=40, maxother=40, maxlong=40
+)
+
+
+def shown(value: object) -> str:
+    """Quote a value from an answer in an error message: short, whatever its size or depth."""
+    return _SHORT_REPR.repr(value)
+
+
 class SourceError(Exception):
     """Base class of every error a source client raises."""
 
     def __init__(self, message: str, *, raw: RawAnswer | None = None) -> None:
-        """Keep the answer that caused the error, if there was one."""
+        """Keep the answer that caused the error, if there was one; cap the message."""
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = message[: MAX_MESSAGE_CHARS - 1] + "…"
         super().__init__(message)
         self.raw = raw
 

@@ -39,6 +39,7 @@ from .errors import (
     NotSupportedError,
     SourceError,
     keeping_raw,
+    shown,
 )
 from .http import fetch, parse_json
 from .models import DeviceIdentity, FetchResult, RawAnswer, SolarReading
@@ -115,7 +116,7 @@ def check_status(payload: Any, endpoint: str) -> dict[str, Any]:
         raise InvalidResponseError(f"{endpoint}: Head.Status is missing")
     code = status.get("Code")
     if isinstance(code, bool) or not isinstance(code, int):
-        raise InvalidResponseError(f"{endpoint}: Head.Status.Code is {code!r}")
+        raise InvalidResponseError(f"{endpoint}: Head.Status.Code is {shown(code)}")
     if code != 0:
         reason = status.get("Reason") or status.get("UserMessage") or ""
         error = _STATUS_ERRORS.get(code, InvalidResponseError)
@@ -284,11 +285,15 @@ def parse_archive(payload: Any, fetched_at: datetime) -> tuple[ArchiveValue, ...
             for offset, value in (_mapping(series_map, "Values", endpoint) or {}).items():
                 seconds = as_number(offset)
                 if seconds is None:
-                    raise InvalidResponseError(f"{endpoint}: offset {offset!r} is not a number")
+                    raise InvalidResponseError(
+                        f"{endpoint}: offset {shown(offset)} is not a number"
+                    )
                 try:
                     moment = start + timedelta(seconds=seconds)
                 except OverflowError as err:
-                    raise InvalidResponseError(f"{endpoint}: offset {offset} too far") from err
+                    raise InvalidResponseError(
+                        f"{endpoint}: offset {shown(offset)} too far"
+                    ) from err
                 number = _number({channel: value}, channel, endpoint)
                 values.append(ArchiveValue(device, channel, moment, number, unit))
     return tuple(values)
@@ -492,7 +497,7 @@ def _number(container: Mapping[str, Any], key: str, endpoint: str) -> float | No
         return None
     number = as_number(value)
     if number is None or isinstance(value, str):
-        raise InvalidResponseError(f"{endpoint}: {key} is {value!r}, not a number")
+        raise InvalidResponseError(f"{endpoint}: {key} is {shown(value)}, not a number")
     return number
 
 
@@ -532,7 +537,7 @@ def _time(value: Any, what: str) -> datetime:
             return stamp.astimezone(UTC)
     except (ValueError, OverflowError):
         pass  # OverflowError: year 1 or 9999 with an offset has no UTC time
-    raise InvalidResponseError(f"{what} {value!r} is not RFC 3339")
+    raise InvalidResponseError(f"{what} {shown(value)} is not RFC 3339")
 
 
 def _archive_time(moment: datetime) -> str:

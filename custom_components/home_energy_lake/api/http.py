@@ -106,5 +106,9 @@ def parse_json(raw: RawAnswer) -> Any:
     """Decode the body of ``raw`` as JSON, or raise ``InvalidResponseError`` carrying it."""
     try:
         return json.loads(raw.body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InvalidResponseError(f"{raw.endpoint}: body is not JSON ({err})", raw=raw) from err
+    except RecursionError as err:
+        raise InvalidResponseError(f"{raw.endpoint}: body is nested too deep", raw=raw) from err
+    except ValueError as err:
+        # Also UnicodeDecodeError, and an integer literal longer than Python converts.
+        reason = str(err)[:120]
+        raise InvalidResponseError(f"{raw.endpoint}: body is not JSON ({reason})", raw=raw) from err

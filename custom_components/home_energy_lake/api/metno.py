@@ -25,7 +25,7 @@ from typing import Any
 
 import aiohttp
 
-from .errors import InvalidResponseError
+from .errors import InvalidResponseError, shown
 from .http import fetch
 from .models import DeviceIdentity, FetchResult, WeatherApi, WeatherPoint, WeatherReading
 from .weather import (
@@ -65,7 +65,9 @@ def parse_compact(payload: Any, fetched_at: datetime) -> WeatherReading:
     units = mapping(meta.get("units", {}), "properties.meta.units")
     for name, unit in EXPECTED_UNITS.items():
         if name in units and units[name] != unit:
-            raise InvalidResponseError(f"meta.units.{name} is {units[name]!r}, expected {unit!r}")
+            raise InvalidResponseError(
+                f"meta.units.{name} is {shown(units[name])}, expected {unit!r}"
+            )
     points = []
     for index, item in enumerate(sequence(properties.get("timeseries"), "timeseries")):
         where = f"timeseries[{index}]"

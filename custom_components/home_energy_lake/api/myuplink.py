@@ -46,7 +46,7 @@ from .myuplink_parameters import (
     PointRule,
     model_family,
 )
-from .units import Quantity, as_number, to_si
+from .units import Quantity, as_identifier, as_number, to_si
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -149,10 +149,8 @@ def _points(payload: Any) -> list[_Point]:
     for entry in payload:
         if not isinstance(entry, dict):
             continue
-        parameter_id = entry.get("parameterId")
-        if isinstance(parameter_id, int) and not isinstance(parameter_id, bool):
-            parameter_id = str(parameter_id)
-        if not isinstance(parameter_id, str):
+        parameter_id = as_identifier(entry.get("parameterId"))
+        if parameter_id is None:
             continue
         value = as_number(entry.get("value"))
         categories = entry.get("smartHomeCategories")

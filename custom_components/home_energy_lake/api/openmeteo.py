@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-import json
 from typing import Any
 
 import aiohttp
 
-from .errors import InvalidResponseError, RateLimitedError
-from .http import fetch
+from .errors import InvalidResponseError, RateLimitedError, shown
+from .http import fetch, parse_json
 from .models import DeviceIdentity, FetchResult, RawAnswer, WeatherApi, WeatherPoint, WeatherReading
 from .weather import (
     celsius,
@@ -78,7 +77,9 @@ def _check_units(units: Any, where: str) -> None:
     for name, unit in mapping(units, where).items():
         variable = VARIABLES.get(name)
         if variable is not None and unit != variable.unit:
-            raise InvalidResponseError(f"{where}.{name} is {unit!r}, expected {variable.unit!r}")
+            raise InvalidResponseError(
+                f"{where}.{name} is {shown(unit)}, expected {variable.unit!r}"
+            )
 
 
 def _point(timestamp: datetime, values: dict[str, float | None]) -> WeatherPoint:
@@ -152,7 +153,7 @@ def parse_forecast(payload: Any, fetched_at: datetime) -> WeatherReading:
     body = mapping(payload, "answer")
     offset_seconds = integer(body.get("utc_offset_seconds"), "utc_offset_seconds")
     if abs(offset_seconds) > 86_400:
-        raise InvalidResponseError(f"utc_offset_seconds = {offset_seconds} is not an offset")
+        raise InvalidResponseError(f"utc_offset_seconds = {shown(offset_seconds)} is not an offset")
     offset = timedelta(seconds=offset_seconds)
     _check_units(body.get("hourly_units"), "hourly_units")
     _check_units(body.get("current_units"), "current_units")
@@ -180,8 +181,8 @@ def _retry_after(reason: str | None, now: datetime) -> float | None:
 
 def _body_reason(raw: RawAnswer) -> str | None:
     try:
-        return error_reason(json.loads(raw.body))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        return error_reason(parse_json(raw))
+    except InvalidResponseError:
         return None
 
 

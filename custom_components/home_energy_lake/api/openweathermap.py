@@ -25,6 +25,7 @@ from .errors import (
     NotSupportedError,
     RateLimitedError,
     SourceError,
+    shown,
 )
 from .http import fetch
 from .models import DeviceIdentity, FetchResult, RawAnswer, WeatherApi, WeatherPoint, WeatherReading
@@ -52,9 +53,9 @@ NOT_SUBSCRIBED_RETRY = timedelta(hours=24)
 def _check_cod(body: dict[str, Any]) -> None:
     """Raise for an error body; OWM's ``cod`` is a number or a string."""
     cod = body.get("cod")
-    if cod is not None and str(cod) != "200":
-        message = body.get("message")
-        raise InvalidResponseError(f"OpenWeatherMap error {cod}: {message}")
+    if cod is not None and cod not in (200, "200"):
+        code, message = (v if isinstance(v, str) else shown(v) for v in (cod, body.get("message")))
+        raise InvalidResponseError(f"OpenWeatherMap error {code}: {message}")
 
 
 def _point(item: Any, where: str) -> WeatherPoint:

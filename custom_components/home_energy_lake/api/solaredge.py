@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import aiohttp
 
 from .budget import RequestBudget
-from .errors import InvalidResponseError, NotSupportedError, RateLimitedError, keeping_raw
+from .errors import InvalidResponseError, NotSupportedError, RateLimitedError, keeping_raw, shown
 from .http import fetch, parse_json
 from .models import DeviceIdentity, FetchResult, RawAnswer, SolarReading
 from .units import Quantity, as_number, to_si
@@ -69,7 +69,7 @@ def parse_details(payload: Any, fetched_at: datetime) -> SiteDetails:
     details = _object(payload, "details", "details")
     site_id = details.get("id")
     if isinstance(site_id, bool) or not isinstance(site_id, int | str) or site_id == "":
-        raise InvalidResponseError(f"details: site id is {site_id!r}")
+        raise InvalidResponseError(f"details: site id is {shown(site_id)}")
     location = details.get("location")
     zone = location.get("timeZone") if isinstance(location, dict) else None
     return SiteDetails(
@@ -110,7 +110,7 @@ def parse_power_flow(payload: Any, fetched_at: datetime) -> SolarReading:
     flow = _object(payload, "siteCurrentPowerFlow", "power_flow")
     unit = flow.get("unit")
     if not isinstance(unit, str) or to_si(1.0, unit, Quantity.POWER) is None:
-        raise InvalidResponseError(f"power_flow: unknown unit {unit!r}")
+        raise InvalidResponseError(f"power_flow: unknown unit {shown(unit)}")
     sources, sinks = _connections(flow.get("connections"))
 
     def power(element: str) -> float | None:
@@ -143,7 +143,7 @@ def parse_energy_details(
     details = _object(payload, "energyDetails", "energy_details")
     unit = details.get("unit", "Wh")
     if not isinstance(unit, str) or to_si(1.0, unit, Quantity.ENERGY) is None:
-        raise InvalidResponseError(f"energy_details: unknown unit {unit!r}")
+        raise InvalidResponseError(f"energy_details: unknown unit {shown(unit)}")
     meters = details.get("meters", [])
     if not isinstance(meters, list):
         raise InvalidResponseError("energy_details: meters is not a list")
@@ -179,7 +179,7 @@ def local_to_utc(value: Any, time_zone: tzinfo) -> datetime:
         # OverflowError: a local time at the edge of year 1 or 9999 has no UTC time.
         return local.astimezone(UTC)
     except (TypeError, ValueError, OverflowError) as err:
-        raise InvalidResponseError(f"{value!r} is not a SolarEdge date and time") from err
+        raise InvalidResponseError(f"{shown(value)} is not a SolarEdge date and time") from err
 
 
 def utc_to_local(moment: datetime, time_zone: tzinfo) -> str:
@@ -352,7 +352,7 @@ def _number(container: dict[str, Any], key: str) -> float | None:
         return None
     number = as_number(value)
     if number is None or isinstance(value, str):
-        raise InvalidResponseError(f"{key} is {value!r}, not a number")
+        raise InvalidResponseError(f"{key} is {shown(value)}, not a number")
     return number
 
 

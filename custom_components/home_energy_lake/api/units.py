@@ -77,3 +77,16 @@ def as_number(value: Any) -> float | None:
         # OverflowError: JSON allows integers too large for a float.
         return None
     return number if math.isfinite(number) else None
+
+
+def as_identifier(value: Any) -> str | None:
+    """Return an id as text: a JSON string, or an integer some APIs send instead; else None.
+
+    An integer too long to be anyone's id (Python refuses to print one of 4 301 digits)
+    is not an id either.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() <= 128:
+        return str(value)
+    return None

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import math
 from typing import Any
 
-from .errors import InvalidResponseError
+from .errors import InvalidResponseError, shown
 from .http import parse_json
 from .models import DeviceIdentity, RawAnswer, WeatherApi
 
@@ -137,7 +137,7 @@ def epoch_utc(value: Any, where: str) -> datetime:
     try:
         return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError) as err:
-        raise InvalidResponseError(f"{where} = {seconds} is not a valid time") from err
+        raise InvalidResponseError(f"{where} = {shown(seconds)} is not a valid time") from err
 
 
 def iso_utc(value: Any, where: str, *, utc_offset: timedelta | None = None) -> datetime:
@@ -151,8 +151,8 @@ def iso_utc(value: Any, where: str, *, utc_offset: timedelta | None = None) -> d
         parsed = datetime.fromisoformat(raw_text)
         if parsed.tzinfo is None:
             if utc_offset is None:
-                raise InvalidResponseError(f"{where} = {raw_text!r} has no time zone")
+                raise InvalidResponseError(f"{where} = {shown(raw_text)} has no time zone")
             parsed = (parsed - utc_offset).replace(tzinfo=UTC)
         return parsed.astimezone(UTC)
     except (OverflowError, ValueError) as err:
-        raise InvalidResponseError(f"{where} = {raw_text!r} is not a valid time") from err
+        raise InvalidResponseError(f"{where} = {shown(raw_text)} is not a valid time") from err

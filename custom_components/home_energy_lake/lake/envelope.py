@@ -36,11 +36,15 @@ def _reject_constant(name: str) -> Any:
 _strict_json = json.JSONDecoder(parse_constant=_reject_constant).decode
 
 
+ENVELOPE_START = f'{{"envelope_version":{ENVELOPE_VERSION},'.encode("ascii")
+"""How every envelope line begins."""
+
+
 @lru_cache(maxsize=256)
 def _stream_prefix(source: str, vendor: str, device_id: str, endpoint: str) -> bytes:
     """Encode once the fields that are the same for every record of one stream."""
-    return (
-        f'{{"envelope_version":{ENVELOPE_VERSION},"source":{_dumps(source)},'
+    return ENVELOPE_START + (
+        f'"source":{_dumps(source)},'
         f'"vendor":{_dumps(vendor)},"device_id":{_dumps(device_id)},'
         f'"endpoint":{_dumps(endpoint)},"fetched_at":"'
     ).encode("ascii")
@@ -66,8 +70,9 @@ def _payload_field(body: bytes) -> bytes:
         return b'"payload":null,"payload_base64":"' + base64.b64encode(body) + b'"'
     try:
         _strict_json(text)
-    except ValueError:
-        # Also reached for a leading BOM, which json refuses in a str and JSON Lines forbids.
+    except (ValueError, RecursionError):
+        # Also reached for a leading BOM, which json refuses in a str and JSON Lines forbids,
+        # and for JSON nested deeper than Python parses: readers would refuse it too.
         return b'"payload":null,"payload_text":' + _dumps(text).encode("ascii")
     return b'"payload":' + body.translate(_NEWLINES_TO_SPACES)
 
