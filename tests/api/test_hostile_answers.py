@@ -1,17 +1,20 @@
-"""Hostile and garbled answers: only ``SourceError`` escapes, with a short message; kept.
+"""Hostile answers: only ``SourceError`` escapes, with a short message; readings are sane.
 
 Every parse function gets arbitrary JSON and real recorded answers with values swapped
 for hostile ones; every client gets the two bodies that make ``json.loads`` itself fail
 (nested too deep, an integer literal too long to convert) from a loopback server.
+Whatever a parse function accepts is finite and within ``api.limits``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 import copy
+import dataclasses
 from datetime import UTC, datetime
 from functools import partial
 import json
+import math
 from typing import Any
 
 import aiohttp
@@ -34,6 +37,7 @@ from custom_components.home_energy_lake.api.errors import (
     SourceError,
 )
 from custom_components.home_energy_lake.api.http import parse_json
+from custom_components.home_energy_lake.api.limits import FIELD_LIMITS
 from custom_components.home_energy_lake.api.models import RawAnswer
 from custom_components.home_energy_lake.lake.envelope import encode_envelope
 from custom_components.home_energy_lake.lake.record import BronzeRecord
@@ -186,14 +190,30 @@ def mutated_answers(draw: st.DrawFn, vendor: str) -> Any:
     return answer
 
 
-def _check(parse: Parser, payload: Any) -> object | None:
-    """Run ``parse``: a ``SourceError`` with a short message, or a result."""
+def _assert_sane(result: object, where: str = "result") -> None:
+    """Every number in ``result`` is finite, and every reading field within its limits."""
+    if isinstance(result, float):
+        assert math.isfinite(result), where
+    elif isinstance(result, tuple | list):
+        for index, item in enumerate(result):
+            _assert_sane(item, f"{where}[{index}]")
+    elif dataclasses.is_dataclass(result) and not isinstance(result, type):
+        limits = FIELD_LIMITS.get(type(result), {})
+        for field in dataclasses.fields(result):
+            value = getattr(result, field.name)
+            _assert_sane(value, f"{where}.{field.name}")
+            if field.name in limits and value is not None:
+                assert limits[field.name].low <= value <= limits[field.name].high, field.name
+
+
+def _check(parse: Parser, payload: Any) -> None:
+    """Run ``parse``: a ``SourceError`` with a short message, or a sane result."""
     try:
-        return parse(payload)
+        result = parse(payload)
     except SourceError as err:
-        message = str(err)
-    assert len(message) <= MAX_MESSAGE_CHARS
-    return None
+        assert len(str(err)) <= MAX_MESSAGE_CHARS  # noqa: PT017 (a property, not one case)
+        return
+    _assert_sane(result)
 
 
 SETTINGS = settings(

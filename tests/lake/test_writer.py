@@ -83,7 +83,14 @@ async def test_store_down_for_a_simulated_day_then_every_record_uploaded_exactly
     backend.down = False
     backend.lose_acks = 3
     await writer.async_flush(seal=True)
-    await wait_for(lambda: writer.status.backlog_segments == 0)
+    # The spool's report of the last removal can reach the loop a step before the
+    # upload task counts it: wait for both.
+    await wait_for(
+        lambda: (
+            writer.status.backlog_segments == 0
+            and writer.status.segments_uploaded == len(backend.objects)
+        )
+    )
 
     uploaded = Counter(
         (line["device_id"], datetime.fromisoformat(line["fetched_at"]).isoformat())

@@ -33,6 +33,7 @@ from .errors import (
     shown,
 )
 from .http import fetch, parse_json
+from .limits import within_limits
 from .models import DeviceIdentity, FetchResult, HeatPumpReading, RawAnswer
 from .units import Quantity, as_identifier, as_number, to_si
 
@@ -238,7 +239,7 @@ def parse_feed_list(
         raise DeviceAsleepError(f"no heat-pump feed updated in the last {stale_after}")
     # A server clock ahead of ours must not date a reading after we read it.
     timestamp = min(max(times), fetched_at)
-    return replace(HeatPumpReading(timestamp=timestamp), **values)
+    return within_limits(replace(HeatPumpReading(timestamp=timestamp), **values))
 
 
 def parse_feed_data(

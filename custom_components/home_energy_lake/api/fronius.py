@@ -42,6 +42,7 @@ from .errors import (
     shown,
 )
 from .http import fetch, parse_json
+from .limits import within_limits
 from .models import DeviceIdentity, FetchResult, RawAnswer, SolarReading
 from .units import as_number
 
@@ -152,15 +153,17 @@ def parse_powerflow(payload: Any, fetched_at: datetime) -> SolarReading:
         # truth. A null with an inverter at P != 0 (a hybrid feeding from its battery)
         # cannot be split into PV and battery, so it stays "not reported".
         pv = 0.0
-    return SolarReading(
-        timestamp=_timestamp(payload, fetched_at, endpoint),
-        pv_power=_not_negative(pv),
-        grid_power=grid,
-        # P_Load counts consumption as negative ("+ generator, - consumer").
-        load_power=None if load is None else _not_negative(-load),
-        battery_power=battery,
-        battery_soc=_state_of_charge(inverters, endpoint),
-        pv_energy_total=_number(site, "E_Total", endpoint),
+    return within_limits(
+        SolarReading(
+            timestamp=_timestamp(payload, fetched_at, endpoint),
+            pv_power=_not_negative(pv),
+            grid_power=grid,
+            # P_Load counts consumption as negative ("+ generator, - consumer").
+            load_power=None if load is None else _not_negative(-load),
+            battery_power=battery,
+            battery_soc=_state_of_charge(inverters, endpoint),
+            pv_energy_total=_number(site, "E_Total", endpoint),
+        )
     )
 
 
@@ -172,9 +175,11 @@ def parse_inverter(payload: Any, fetched_at: datetime) -> SolarReading:
     endpoint = "inverter"
     data = _data(check_status(payload, endpoint), endpoint)
     total = _mapping(data, "TOTAL_ENERGY", endpoint) or {}
-    return SolarReading(
-        timestamp=_timestamp(payload, fetched_at, endpoint),
-        pv_energy_total=_number(total, "Value", endpoint),
+    return within_limits(
+        SolarReading(
+            timestamp=_timestamp(payload, fetched_at, endpoint),
+            pv_energy_total=_number(total, "Value", endpoint),
+        )
     )
 
 
@@ -189,11 +194,17 @@ def parse_meter(payload: Any, fetched_at: datetime) -> SolarReading:
     for _meter_id, meter in sorted(data.items()):
         values = _as_mapping(meter, endpoint)
         if _number(values, "Meter_Location_Current", endpoint) == _METER_AT_GRID:
-            return SolarReading(
-                timestamp=_timestamp(payload, fetched_at, endpoint),
-                grid_power=_number(values, "PowerReal_P_Sum", endpoint),
-                grid_import_energy_total=_number(values, "EnergyReal_WAC_Sum_Consumed", endpoint),
-                grid_export_energy_total=_number(values, "EnergyReal_WAC_Sum_Produced", endpoint),
+            return within_limits(
+                SolarReading(
+                    timestamp=_timestamp(payload, fetched_at, endpoint),
+                    grid_power=_number(values, "PowerReal_P_Sum", endpoint),
+                    grid_import_energy_total=_number(
+                        values, "EnergyReal_WAC_Sum_Consumed", endpoint
+                    ),
+                    grid_export_energy_total=_number(
+                        values, "EnergyReal_WAC_Sum_Produced", endpoint
+                    ),
+                )
             )
     raise NotSupportedError(f"{endpoint}: no meter at the grid feed-in point")
 
@@ -209,9 +220,11 @@ def parse_storage(payload: Any, fetched_at: datetime) -> SolarReading:
         raise NotSupportedError(f"{endpoint}: the device reports no battery")
     first = _as_mapping(data[min(data)], endpoint)
     controller = _mapping(first, "Controller", endpoint) or {}
-    return SolarReading(
-        timestamp=_timestamp(payload, fetched_at, endpoint),
-        battery_soc=_number(controller, "StateOfCharge_Relative", endpoint),
+    return within_limits(
+        SolarReading(
+            timestamp=_timestamp(payload, fetched_at, endpoint),
+            battery_soc=_number(controller, "StateOfCharge_Relative", endpoint),
+        )
     )
 
 

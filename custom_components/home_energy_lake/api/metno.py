@@ -27,6 +27,7 @@ import aiohttp
 
 from .errors import InvalidResponseError, shown
 from .http import fetch
+from .limits import within_limits
 from .models import DeviceIdentity, FetchResult, WeatherApi, WeatherPoint, WeatherReading
 from .weather import (
     celsius,
@@ -86,10 +87,12 @@ def parse_compact(payload: Any, fetched_at: datetime) -> WeatherReading:
                 ),
             )
         )
-    return WeatherReading(
-        api=WeatherApi.MET_NORWAY,
-        issued_at=iso_utc(meta.get("updated_at"), "meta.updated_at"),
-        hourly=tuple(points),
+    return within_limits(
+        WeatherReading(
+            api=WeatherApi.MET_NORWAY,
+            issued_at=iso_utc(meta.get("updated_at"), "meta.updated_at"),
+            hourly=tuple(points),
+        )
     )
 
 

@@ -17,8 +17,11 @@ Sign conventions:
 * ``grid_power``: positive when importing from the grid, negative when exporting.
 * ``battery_power``: positive when the battery discharges into the house,
   negative when it charges.
-* ``pv_power``, ``load_power``, ``electric_power``, ``heat_power``: never negative;
-  ``load_power`` is what the house consumes, heat pump included.
+* ``pv_power``, ``load_power``, ``heat_power``: never negative; ``load_power`` is what
+  the house consumes, heat pump included. ``electric_power`` reads negative only from a
+  CT clamp fitted the wrong way round, shown so that the owner sees it.
+
+Physical limits per field (what no device reports) are in :mod:`.limits`.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from .errors import (
     retry_after_seconds,
 )
 from .http import fetch, parse_json
+from .limits import within_limits
 from .models import DeviceIdentity, FetchResult, HeatPumpReading, RawAnswer
 from .myuplink_parameters import (
     NAME_PATTERNS,
@@ -218,7 +219,7 @@ def parse_device_points(
                 named = (point for point in points if pattern.match(point.name))
                 if (value := _first_temperature(named)) is not None:
                     values[field] = value
-    return replace(HeatPumpReading(timestamp=fetched_at), **values)
+    return within_limits(replace(HeatPumpReading(timestamp=fetched_at), **values))
 
 
 def manufacturer_of(product_name: str | None) -> str:

@@ -17,6 +17,7 @@ import aiohttp
 
 from .errors import InvalidResponseError, RateLimitedError, shown
 from .http import fetch, parse_json
+from .limits import within_limits
 from .models import DeviceIdentity, FetchResult, RawAnswer, WeatherApi, WeatherPoint, WeatherReading
 from .weather import (
     celsius,
@@ -157,11 +158,13 @@ def parse_forecast(payload: Any, fetched_at: datetime) -> WeatherReading:
     offset = timedelta(seconds=offset_seconds)
     _check_units(body.get("hourly_units"), "hourly_units")
     _check_units(body.get("current_units"), "current_units")
-    return WeatherReading(
-        api=WeatherApi.OPEN_METEO,
-        issued_at=fetched_at,
-        current=_current(body["current"], offset) if "current" in body else None,
-        hourly=_hourly(body["hourly"], offset) if "hourly" in body else (),
+    return within_limits(
+        WeatherReading(
+            api=WeatherApi.OPEN_METEO,
+            issued_at=fetched_at,
+            current=_current(body["current"], offset) if "current" in body else None,
+            hourly=_hourly(body["hourly"], offset) if "hourly" in body else (),
+        )
     )
 
 

@@ -28,6 +28,7 @@ from .errors import (
     shown,
 )
 from .http import fetch
+from .limits import within_limits
 from .models import DeviceIdentity, FetchResult, RawAnswer, WeatherApi, WeatherPoint, WeatherReading
 from .weather import (
     celsius,
@@ -74,10 +75,12 @@ def parse_current(payload: Any, fetched_at: datetime) -> WeatherPoint:
     _check_cod(body)
     main = mapping(body.get("main", {}), "main")
     clouds = mapping(body.get("clouds", {}), "clouds")
-    return WeatherPoint(
-        timestamp=epoch_utc(body.get("dt"), "dt"),
-        temperature=celsius(main.get("temp"), "main.temp"),
-        cloud_cover=number(clouds.get("all"), "clouds.all"),
+    return within_limits(
+        WeatherPoint(
+            timestamp=epoch_utc(body.get("dt"), "dt"),
+            temperature=celsius(main.get("temp"), "main.temp"),
+            cloud_cover=number(clouds.get("all"), "clouds.all"),
+        )
     )
 
 
@@ -90,11 +93,13 @@ def parse_onecall(payload: Any, fetched_at: datetime) -> WeatherReading:
         _point(item, f"hourly[{index}]")
         for index, item in enumerate(sequence(body.get("hourly", []), "hourly"))
     )
-    return WeatherReading(
-        api=WeatherApi.OPENWEATHERMAP,
-        issued_at=current.timestamp,
-        current=current,
-        hourly=hourly,
+    return within_limits(
+        WeatherReading(
+            api=WeatherApi.OPENWEATHERMAP,
+            issued_at=current.timestamp,
+            current=current,
+            hourly=hourly,
+        )
     )
 
 

@@ -26,6 +26,7 @@ import aiohttp
 from .budget import RequestBudget
 from .errors import InvalidResponseError, NotSupportedError, RateLimitedError, keeping_raw, shown
 from .http import fetch, parse_json
+from .limits import ENERGY, check_value, within_limits
 from .models import DeviceIdentity, FetchResult, RawAnswer, SolarReading
 from .units import Quantity, as_number, to_si
 
@@ -91,10 +92,12 @@ def parse_overview(payload: Any, fetched_at: datetime, *, time_zone: tzinfo = UT
     """
     overview = _object(payload, "overview", "overview")
     updated = overview.get("lastUpdateTime")
-    return SolarReading(
-        timestamp=fetched_at if updated is None else local_to_utc(updated, time_zone),
-        pv_power=_number(_nested(overview, "currentPower"), "power"),
-        pv_energy_total=_number(_nested(overview, "lifeTimeData"), "energy"),
+    return within_limits(
+        SolarReading(
+            timestamp=fetched_at if updated is None else local_to_utc(updated, time_zone),
+            pv_power=_number(_nested(overview, "currentPower"), "power"),
+            pv_energy_total=_number(_nested(overview, "lifeTimeData"), "energy"),
+        )
     )
 
 
@@ -125,13 +128,15 @@ def parse_power_flow(payload: Any, fetched_at: datetime) -> SolarReading:
         "storage" in sources or storage_status == "discharging",
         "storage" in sinks or storage_status == "charging",
     )
-    return SolarReading(
-        timestamp=fetched_at,
-        pv_power=power("PV"),
-        grid_power=grid,
-        load_power=power("LOAD"),
-        battery_power=battery,
-        battery_soc=_number(_nested(flow, "STORAGE"), "chargeLevel"),
+    return within_limits(
+        SolarReading(
+            timestamp=fetched_at,
+            pv_power=power("PV"),
+            grid_power=grid,
+            load_power=power("LOAD"),
+            battery_power=battery,
+            battery_soc=_number(_nested(flow, "STORAGE"), "chargeLevel"),
+        )
     )
 
 
@@ -162,7 +167,11 @@ def parse_energy_details(
                 MeterEnergy(
                     meter=meter["type"],
                     start=local_to_utc(entry.get("date"), time_zone),
-                    energy=None if energy is None else to_si(energy, unit, Quantity.ENERGY),
+                    energy=check_value(
+                        None if energy is None else to_si(energy, unit, Quantity.ENERGY),
+                        ENERGY,
+                        "energy_details value",
+                    ),
                 )
             )
     return tuple(values)
