@@ -118,6 +118,19 @@ MANIFEST_SCHEMA = vol.Schema(
         vol.Required("config_flow"): True,
         vol.Optional("dependencies"): [str],
         vol.Optional("after_dependencies"): [str],
+        # As hassfest: a MAC prefix in upper-case hex with * wildcards, a lower-case hostname.
+        vol.Optional("dhcp"): [
+            vol.Schema(
+                {
+                    vol.Optional("macaddress"): vol.Match(r"^[0-9A-F*]+$"),
+                    vol.Optional("hostname"): vol.All(
+                        str, lambda v: v == v.lower() or vol.Invalid(v)
+                    ),
+                    vol.Optional("registered_devices"): bool,
+                },
+                extra=vol.PREVENT_EXTRA,
+            )
+        ],
         vol.Required("documentation"): vol.All(str, _https_not_core_docs),
         vol.Required("integration_type"): vol.In(INTEGRATION_TYPES),
         vol.Required("iot_class"): vol.In(IOT_CLASSES),
@@ -151,6 +164,7 @@ def test_manifest_schema_rejects_what_hassfest_rejects() -> None:
         {**manifest, "documentation": "https://www.home-assistant.io/integrations/x"},
         {**manifest, "iot_class": "sometimes_polling"},
         {**manifest, "icon": "mdi:lake"},
+        {**manifest, "dhcp": [{"macaddress": "0003ac*"}]},
         {k: v for k, v in manifest.items() if k != "version"},
     ):
         with pytest.raises(vol.Invalid):

@@ -27,6 +27,7 @@ from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
@@ -35,6 +36,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import voluptuous as vol
 
 from . import async_integration_version, budgets, user_agent
@@ -109,6 +111,9 @@ SOURCE_ERRORS: Final[tuple[tuple[type[SourceError], str], ...]] = (
     (SourceError, "invalid_response"),
 )
 
+FRONIUS_MAC_PREFIX: Final = "00:03:ac"
+"""Fronius's MAC address block (IEEE OUI 00-03-AC), as the manifest's DHCP matcher has it."""
+
 UNEXPECTED: Final = "unknown"
 """The form error (and, after the OAuth login, the abort) for an error nobody expected."""
 NO_SOURCE: Final = "no_source"
@@ -126,6 +131,11 @@ def _select(options: list[str], key: str, *, multiple: bool = False) -> SelectSe
             mode=SelectSelectorMode.LIST,
         )
     )
+
+
+def _fronius_name(identity: DeviceIdentity) -> str:
+    """Name a discovered Fronius on its card: its name, else its model."""
+    return f"Fronius {identity.name or identity.model or identity.unique_id}"
 
 
 def _chosen_vendors(choice: Mapping[str, Any]) -> list[str]:
@@ -148,6 +158,8 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
         """The sources of the entry being reconfigured or re-authenticated."""
         self._queue: list[str] = []
         self._custom_api_urls = False
+        self._discovered: tuple[dict[str, Any], DeviceIdentity] | None = None
+        """A Fronius found by DHCP and tested: its settings and who it is."""
 
     @property
     def logger(self) -> logging.Logger:
@@ -181,6 +193,62 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
             CUSTOM_API_URLS: False,
         }
         return self._async_show_choice("user", defaults, user_input)
+
+    # Discovery: a Fronius asking the router for an address (DHCP, MAC block 00:03:AC).
+
+    async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
+        """Follow a configured Fronius to its new address, or offer a new one."""
+        if not format_mac(discovery_info.macaddress).startswith(FRONIUS_MAC_PREFIX):
+            return self.async_abort(reason="not_fronius")
+        host = discovery_info.ip
+        self._data[CONF_LATITUDE] = self.hass.config.latitude
+        self._data[CONF_LONGITUDE] = self.hass.config.longitude
+        found = await self._async_identify(FRONIUS, {CONF_HOST: host}, None)
+        if isinstance(found, str):
+            return self.async_abort(reason="no_solar_api", description_placeholders={"host": host})
+        # One flow per inverter; an inverter the user chose to ignore stays ignored.
+        await self.async_set_unique_id(found.unique_id)
+        self._abort_if_unique_id_configured()
+        for entry in self._async_current_entries(include_ignore=False):
+            conf = entry.data.get(CONF_SOURCES, {}).get(FRONIUS)
+            if conf is None or conf[CONF_DEVICE_ID] != found.unique_id:
+                continue
+            if conf[CONF_HOST] != host:
+                sources = {**entry.data[CONF_SOURCES], FRONIUS: {**conf, CONF_HOST: host}}
+                self.hass.config_entries.async_update_entry(
+                    entry, data={**entry.data, CONF_SOURCES: sources}
+                )
+                self.hass.config_entries.async_schedule_reload(entry.entry_id)
+            return self.async_abort(reason="fronius_already_configured")
+        self._discovered = ({CONF_HOST: host}, found)
+        self.context["title_placeholders"] = {"name": _fronius_name(found)}
+        return await self.async_step_discovery_confirm()
+
+    async def async_step_discovery_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show what was found; on confirmation, set up a home with it as the solar source."""
+        assert self._discovered is not None
+        conf, identity = self._discovered
+        if user_input is None:
+            return self.async_show_form(
+                step_id="discovery_confirm",
+                description_placeholders={
+                    "name": _fronius_name(identity),
+                    "serial": identity.unique_id,
+                    "host": conf[CONF_HOST],
+                },
+            )
+        defaults = {
+            CONF_LATITUDE: self.hass.config.latitude,
+            CONF_LONGITUDE: self.hass.config.longitude,
+            CHOICE_SOLAR: FRONIUS,
+            CHOICE_HEATPUMP: CHOICE_NONE,
+            CHOICE_WEATHER: [OPENMETEO, METNO],
+            LAKE: BACKEND_LOCAL,
+            CUSTOM_API_URLS: False,
+        }
+        return self.async_show_form(step_id="user", data_schema=self._choice_schema(defaults))
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -369,7 +437,10 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
     async def async_step_fronius(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Add a Fronius inverter on the local network."""
+        """Add a Fronius inverter on the local network (a discovered one is tested already)."""
+        if user_input is None and self._discovered is not None:
+            conf, identity = self._discovered
+            return await self._async_store_source(FRONIUS, dict(conf), identity)
         return await self._async_source_step(FRONIUS, user_input)
 
     async def async_step_solaredge(
