@@ -31,7 +31,13 @@ async def _serve(args: argparse.Namespace) -> None:
     faults = read_log(Path(args.faults)) if args.faults else None
     start = _utc(args.start) if args.start else None
     url, stop, _simulator = await start_server(
-        _config(args), host=args.host, port=args.port, start=start, speed=args.speed, faults=faults
+        _config(args),
+        host=args.host,
+        port=args.port,
+        start=start,
+        speed=args.speed,
+        faults=faults,
+        grants_file=Path(args.grants) if args.grants else None,
     )
     print(f"house simulator (seed {args.seed}) serving on {url}", flush=True)
     stopped = asyncio.Event()
@@ -87,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8300)
     serve.add_argument("--start", help="simulated time at start-up (ISO); default: wall clock")
     serve.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
+    serve.add_argument(
+        "--grants", help="a file that keeps the myUplink OAuth grants across restarts"
+    )
 
     history = commands.add_parser("history", help="write N days of Bronze, fault log and truth")
     common(history)

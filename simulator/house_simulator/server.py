@@ -24,6 +24,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 import json
 import logging
+from pathlib import Path
 import secrets
 import time
 from urllib.parse import urlencode
@@ -49,11 +50,61 @@ GENERIC_USER_AGENTS = ("python-requests", "python/", "aiohttp", "curl/", "wget/"
 
 @dataclass
 class _OAuthState:
+    """The grants the simulated myUplink cloud has issued.
+
+    A real cloud keeps them across its restarts; with ``path`` the simulator does too, so a
+    Home Assistant that stored a refresh token still logs in after the simulator restarts.
+    """
+
+    path: Path | None = None
     codes: dict[str, str] = field(default_factory=dict)
-    """Authorization code -> redirect URI it was issued for."""
+    """Authorization code -> redirect URI it was issued for (short-lived, never saved)."""
     access: dict[str, float] = field(default_factory=dict)
     """Access token -> expiry (wall clock)."""
     refresh: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        """Load the grants saved by an earlier run, if any."""
+        if self.path is None or not self.path.exists():
+            return
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+            access = {str(k): float(v) for k, v in saved["access"].items()}
+            refresh = {str(token) for token in saved["refresh"]}
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            # Unreadable grants are lost grants: HA asks the user to log in again.
+            _LOGGER.warning("ignoring the unreadable OAuth grants in %s: %s", self.path, err)
+            return
+        self.access, self.refresh = access, refresh
+
+    def issue(self) -> tuple[str, str]:
+        """Issue a new access and refresh token and keep them."""
+        access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        now = time.time()
+        self.access = {k: v for k, v in self.access.items() if v > now}
+        self.access[access] = now + TOKEN_LIFETIME_S
+        self.refresh.add(refresh)
+        self._save()
+        return access, refresh
+
+    def redeem(self, refresh: str) -> bool:
+        """Use up a refresh token; False if it was never issued or is used up."""
+        if refresh not in self.refresh:
+            return False
+        self.refresh.discard(refresh)
+        self._save()
+        return True
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        # Write then rename: a simulator stopped mid-write keeps the previous grants.
+        partial = self.path.with_name(f".{self.path.name}.tmp")
+        partial.write_text(
+            json.dumps({"access": self.access, "refresh": sorted(self.refresh)}),
+            encoding="utf-8",
+        )
+        partial.replace(self.path)
 
 
 class Simulator:
@@ -65,13 +116,18 @@ class Simulator:
         *,
         clock: SimClock | None = None,
         faults: list[Fault] | None = None,
+        grants_file: Path | None = None,
     ) -> None:
-        """Serve ``config``'s house; ``faults`` replaces the seed's faults when given."""
+        """Serve ``config``'s house; ``faults`` replaces the seed's faults when given.
+
+        ``grants_file`` keeps the OAuth grants across restarts (else they live in memory).
+        """
         self.config = config
         self.house = House(config, faults)
         self.weather = WeatherService(config)
         self.clock = clock or SimClock()
-        self.oauth = _OAuthState()
+        self.oauth = _OAuthState(grants_file)
+        self.warmed_up = asyncio.Event()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="house_sim")
 
     async def _compute[T](self, job: Callable[[], T]) -> T:
@@ -91,6 +147,7 @@ class Simulator:
             now = self.clock.now_datetime().astimezone(zone)
             start = now.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
             await self.snapshot(start.timestamp())
+        self.warmed_up.set()
 
     def close(self) -> None:
         """Release the worker thread."""
@@ -243,15 +300,11 @@ class Simulator:
             if redirect is None or redirect != form.get("redirect_uri", redirect):
                 return web.json_response({"error": "invalid_grant"}, status=400)
         elif grant == "refresh_token":
-            token = str(form.get("refresh_token", ""))
-            if token not in self.oauth.refresh:
+            if not self.oauth.redeem(str(form.get("refresh_token", ""))):
                 return web.json_response({"error": "invalid_grant"}, status=400)
-            self.oauth.refresh.discard(token)
         elif grant != "client_credentials":
             return web.json_response({"error": "unsupported_grant_type"}, status=400)
-        access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-        self.oauth.access[access] = time.time() + TOKEN_LIFETIME_S
-        self.oauth.refresh.add(refresh)
+        access, refresh = self.oauth.issue()
         return web.json_response(
             {
                 "access_token": access,
@@ -366,6 +419,12 @@ class Simulator:
         state = await self.snapshot(t)
         return web.json_response(asdict(state))
 
+    async def ready(self, _request: web.Request) -> web.StreamResponse:
+        """``/simulator/ready``: 200 once the warm-up is done, so first answers come fast."""
+        if not self.warmed_up.is_set():
+            return web.json_response({"ready": False}, status=503)
+        return web.json_response({"ready": True})
+
     async def faults(self, request: web.Request) -> web.StreamResponse:
         """``/simulator/faults?start=&end=`` (Unix seconds; default: the last 30 days)."""
         now = self.clock.now()
@@ -412,6 +471,7 @@ def build_app(simulator: Simulator) -> web.Application:
         ("GET", "/weatherapi/locationforecast/2.0/compact", s.metno_compact),
         ("GET", "/simulator/state", s.state),
         ("GET", "/simulator/faults", s.faults),
+        ("GET", "/simulator/ready", s.ready),
     ]
     for method, path, handler in routes:
         app.router.add_route(method, path, handler)
@@ -427,6 +487,7 @@ async def start_server(
     speed: float = 1.0,
     faults: list[Fault] | None = None,
     warm_up_year: bool = True,
+    grants_file: Path | None = None,
 ) -> tuple[str, Callable[[], Awaitable[None]], Simulator]:
     """Start the simulator; return its base URL, a stop function and the simulator itself.
 
@@ -434,8 +495,14 @@ async def start_server(
     the wall clock); ``speed`` runs simulated time faster than real time. With
     ``warm_up_year`` the days back to 1 January are summed in the background at once
     (SolarEdge's year-to-date figure needs them); tests that never ask can skip it.
+    ``grants_file`` keeps the myUplink OAuth grants across restarts.
     """
-    simulator = Simulator(config or HouseConfig(), clock=SimClock(start, speed), faults=faults)
+    simulator = Simulator(
+        config or HouseConfig(),
+        clock=SimClock(start, speed),
+        faults=faults,
+        grants_file=grants_file,
+    )
     runner = web.AppRunner(build_app(simulator), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

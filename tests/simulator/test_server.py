@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+import json
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -323,3 +326,83 @@ async def test_emoncms_history_capture(running: Running) -> None:
                 assert value == pytest.approx(truth.hp_electric_total / 1000.0, abs=0.001)
                 checked += 1
     assert checked == 2
+
+
+async def _refresh(session: aiohttp.ClientSession, url: str, refresh_token: str) -> int:
+    ids = HouseConfig().ids
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token,
+        "client_id": ids.myuplink_client_id,
+        "client_secret": ids.myuplink_client_secret,
+    }
+    async with session.post(f"{url}/oauth/token", data=form) as response:
+        return response.status
+
+
+@pytest.mark.parametrize("keep_grants", [True, False])
+async def test_oauth_grants_survive_a_restart_only_with_a_grants_file(
+    socket_enabled: None, tmp_path: Path, keep_grants: bool
+) -> None:
+    grants = tmp_path / "grants.json" if keep_grants else None
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    config = HouseConfig(epoch=today)
+    ids = config.ids
+    async with aiohttp.ClientSession() as session:
+        url, stop, _ = await start_server(config, warm_up_year=False, grants_file=grants)
+        try:
+            form = {
+                "grant_type": "client_credentials",
+                "client_id": ids.myuplink_client_id,
+                "client_secret": ids.myuplink_client_secret,
+            }
+            async with session.post(f"{url}/oauth/token", data=form) as response:
+                tokens = await response.json()
+        finally:
+            await stop()
+        # A new simulator, as after the demo's restart.
+        url, stop, _ = await start_server(config, warm_up_year=False, grants_file=grants)
+        try:
+            async with session.get(
+                f"{url}/v2/systems/me",
+                headers={"Authorization": f"Bearer {tokens['access_token']}"},
+            ) as response:
+                assert response.status == (200 if keep_grants else 401)
+            status = await _refresh(session, url, tokens["refresh_token"])
+            assert status == (200 if keep_grants else 400)
+            # A refresh token is good once, before and after a restart.
+            assert await _refresh(session, url, tokens["refresh_token"]) == 400
+        finally:
+            await stop()
+
+
+async def test_unreadable_grants_are_ignored_and_replaced(
+    socket_enabled: None, tmp_path: Path
+) -> None:
+    grants = tmp_path / "grants.json"
+    grants.write_text('{"access": {"half-writ', encoding="utf-8")
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    _url, stop, simulator = await start_server(
+        HouseConfig(epoch=today), warm_up_year=False, grants_file=grants
+    )
+    try:
+        assert simulator.oauth.refresh == set()
+        _access, refresh = simulator.oauth.issue()
+        assert json.loads(grants.read_text(encoding="utf-8"))["refresh"] == [refresh]
+    finally:
+        await stop()
+
+
+async def test_ready_only_after_the_warm_up(socket_enabled: None) -> None:
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    url, stop, simulator = await start_server(HouseConfig(epoch=today), warm_up_year=False)
+    try:
+        async with aiohttp.ClientSession() as session:
+            await asyncio.wait_for(simulator.warmed_up.wait(), 30)
+            async with session.get(f"{url}/simulator/ready") as response:
+                assert response.status == 200
+            simulator.warmed_up.clear()
+            async with session.get(f"{url}/simulator/ready") as response:
+                assert response.status == 503
+    finally:
+        await stop()

@@ -2,7 +2,8 @@
 
 Everything the demo creates lives in ``.demo/`` at the repository root: the HA config
 directory, the lake (``.demo/lake``), the lakehouse database and the access token.
-Ctrl-C stops everything; running it again reuses what is there.
+Ctrl-C stops everything, at any moment; running it again reuses what is there and
+resumes an interrupted start.
 """
 
 from __future__ import annotations
@@ -28,18 +29,28 @@ def main() -> int:
         "3-minute start, 30 days; 365 for a year)",
     )
     parser.add_argument("--seed", type=int, default=42, help="the house simulator's seed")
+    parser.add_argument(
+        "--faults",
+        type=Path,
+        default=None,
+        help="a fault log (JSON lines) to plant instead of the seed's; an empty file plants none",
+    )
     parser.add_argument("--port", type=int, default=8123, help="Home Assistant's port")
     parser.add_argument("--simulator-port", type=int, default=8300)
+    parser.add_argument(
+        "--state-dir", type=Path, default=None, help="where the demo keeps its state (.demo)"
+    )
     args = parser.parse_args()
 
     root = Path(__file__).resolve().parents[2]
     settings = DemoSettings(
         repo_root=root,
-        demo_dir=root / ".demo",
+        demo_dir=(args.state_dir or root / ".demo").resolve(),
         port=args.port,
         simulator_port=args.simulator_port,
         seed=args.seed,
         days=args.days,
+        faults=args.faults.resolve() if args.faults else None,
     )
     started = time.monotonic()
     loop = asyncio.new_event_loop()

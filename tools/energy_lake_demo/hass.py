@@ -183,16 +183,35 @@ class HassClient:
         # The frontend sends HA-Frontend-Base on every flow call; OAuth2 needs it.
         return {"Authorization": f"Bearer {self.token}", "HA-Frontend-Base": self.base_url}
 
-    async def onboarding_done(self) -> bool:
-        """Whether onboarding is complete (the views answer 404 once it is)."""
+    async def onboarding_left(self) -> list[str]:
+        """Return the onboarding steps not done yet, in order (404 once all are done)."""
         async with self._session.get(f"{self.base_url}/api/onboarding") as response:
             if response.status == 404:
-                return True
+                return []
             steps = await response.json()
-        return all(step["done"] for step in steps)
+        return [step["step"] for step in steps if not step["done"]]
 
     async def onboard(self, *, name: str, username: str, password: str) -> None:
-        """Create the owner, finish every onboarding step and keep the access token."""
+        """Finish the onboarding steps left and keep an access token for the owner.
+
+        A start stopped half-way leaves some steps done: the owner then exists and logs
+        in, and only the remaining steps are posted (a done step answers 403).
+        """
+        left = await self.onboarding_left()
+        if "user" in left:
+            await self._create_owner(name=name, username=username, password=password)
+        else:
+            await self.login(username=username, password=password)
+        for step in ("core_config", "analytics"):
+            if step in left:
+                await self.post(f"/api/onboarding/{step}", {})
+        if "integration" in left:
+            await self.post(
+                "/api/onboarding/integration",
+                {"client_id": self.client_id, "redirect_uri": f"{self.client_id}?auth_callback=1"},
+            )
+
+    async def _create_owner(self, *, name: str, username: str, password: str) -> None:
         async with self._session.post(
             f"{self.base_url}/api/onboarding/users",
             json={
@@ -207,12 +226,6 @@ class HassClient:
                 raise HassError(f"onboarding user step: {response.status} {await response.text()}")
             auth_code = (await response.json())["auth_code"]
         await self._exchange_code(auth_code)
-        for step in ("core_config", "analytics"):
-            await self.post(f"/api/onboarding/{step}", {})
-        await self.post(
-            "/api/onboarding/integration",
-            {"client_id": self.client_id, "redirect_uri": f"{self.client_id}?auth_callback=1"},
-        )
 
     async def login(self, *, username: str, password: str) -> None:
         """Log in as the frontend does and keep the access token."""
