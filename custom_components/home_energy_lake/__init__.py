@@ -41,7 +41,7 @@ from .lake.backend import BackendError
 from .lake.writer import BronzeWriter
 from .repairs import LakeIssueTracker
 from .sources import MYUPLINK, SOURCES, TokenGetter, budget_for, budget_key, build_client
-from .store import build_backend
+from .store import build_backend, entry_title
 
 PLATFORMS = [Platform.SENSOR]
 
@@ -106,6 +106,20 @@ async def async_token_getter(hass: HomeAssistant, entry: ConfigEntry[Any]) -> To
         return str(oauth.token["access_token"])
 
     return token
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    """Bring an entry of an earlier release up to this one's settings."""
+    if entry.version > 1:
+        # Made by a newer release: its settings may mean something this one can't read.
+        return False
+    if entry.minor_version < 2:
+        # 1.2: the title names the lake, so that two homes can be told apart; a title
+        # other than the old automatic one (the home's name) was the user's and stays.
+        automatic = entry.title == hass.config.location_name
+        title = entry_title(hass, entry.data[CONF_LAKE]) if automatic else entry.title
+        hass.config_entries.async_update_entry(entry, title=title, minor_version=2)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: HomeEnergyLakeConfigEntry) -> bool:

@@ -88,7 +88,7 @@ from .sources import (
     WEATHER_VENDORS,
     build_client,
 )
-from .store import build_backend, lake_identity
+from .store import build_backend, entry_title, lake_identity
 
 CHOICE_SOLAR: Final = "solar"
 CHOICE_HEATPUMP: Final = "heatpump"
@@ -149,6 +149,8 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
 
     DOMAIN = DOMAIN
     VERSION = 1
+    MINOR_VERSION = 2
+    """2: the title names the lake (entries of 1 were titled with the home's name only)."""
 
     def __init__(self) -> None:
         """Start with nothing chosen."""
@@ -342,10 +344,18 @@ class HomeEnergyLakeConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandle
         if self.source == SOURCE_REAUTH:
             return self.async_update_reload_and_abort(self._get_reauth_entry(), data=self._data)
         if self.source == SOURCE_RECONFIGURE:
+            entry = self._get_reconfigure_entry()
+            # The title follows a new lake unless the user gave the entry a title of their own.
+            automatic = entry.title == entry_title(self.hass, entry.data[CONF_LAKE])
             return self.async_update_reload_and_abort(
-                self._get_reconfigure_entry(), unique_id=self.unique_id, data=self._data
+                entry,
+                unique_id=self.unique_id,
+                title=entry_title(self.hass, self._data[CONF_LAKE]) if automatic else entry.title,
+                data=self._data,
             )
-        return self.async_create_entry(title=self.hass.config.location_name, data=self._data)
+        return self.async_create_entry(
+            title=entry_title(self.hass, self._data[CONF_LAKE]), data=self._data
+        )
 
     # The lake.
 

@@ -98,7 +98,8 @@ async def async_get_device_diagnostics(
 
 def _diagnostics(entry: HomeEnergyLakeConfigEntry) -> dict[str, Any]:
     settings = {
-        "title": entry.title,
+        # The home's name and its lake's folder or account: who the user is, not what broke.
+        "title": REDACTED,
         "state": entry.state.value,
         "reason": entry.reason,
         "data": async_redact_data(dict(entry.data), TO_REDACT),

@@ -44,3 +44,22 @@ def lake_identity(hass: HomeAssistant, lake: Mapping[str, Any]) -> str:
         prefix = normalize_prefix(config.path_prefix)
         return f"adls:{config.account_url}/{config.filesystem}/{prefix}"
     return f"local:{lake_root(hass, lake[CONF_PATH])}"
+
+
+def lake_label(hass: HomeAssistant, lake: Mapping[str, Any]) -> str:
+    """Name the lake in a few words: its folder, or its ADLS account and filesystem.
+
+    A folder inside the config folder is named relative to it, as the user typed it.
+    """
+    if lake[CONF_BACKEND] == BACKEND_ADLS:
+        config = AdlsConfig.from_mapping(lake)
+        parts = [config.account_name, config.filesystem, normalize_prefix(config.path_prefix)]
+        return "ADLS " + "/".join(part for part in parts if part)
+    root = lake_root(hass, lake[CONF_PATH])
+    config_dir = Path(hass.config.config_dir)
+    return str(root.relative_to(config_dir)) if root.is_relative_to(config_dir) else str(root)
+
+
+def entry_title(hass: HomeAssistant, lake: Mapping[str, Any]) -> str:
+    """Return a new entry's title: the home's name and its lake, which no other entry shares."""
+    return f"{hass.config.location_name} ({lake_label(hass, lake)})"

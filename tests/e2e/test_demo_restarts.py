@@ -129,10 +129,14 @@ async def _assert_ready_and_live(demo: Demo) -> None:
     """Every entry loaded, none left by onboarding, each home's power sensors with a value."""
     async with HassClient(demo.base_url) as client:
         client.token = (demo.state_dir / "token").read_text(encoding="utf-8").strip()
-        entries = [
-            (e["domain"], e["source"], e["state"])
-            for e in await client.get("/api/config/config_entries/entry")
-        ]
+        listed = await client.get("/api/config/config_entries/entry")
+        entries = [(e["domain"], e["source"], e["state"]) for e in listed]
+        # Two homes of one Home Assistant, told apart by their lakes in their titles.
+        titles = {e["title"] for e in listed if e["domain"] == DOMAIN}
+        assert titles == {
+            f"Energy Lake Demo ({demo.state_dir / 'lake'})",
+            f"Energy Lake Demo ({demo.state_dir / 'lake-cloud'})",
+        }
         assert [entry for entry in entries if entry[0] == DOMAIN] == [
             (DOMAIN, "user", "loaded"),
             (DOMAIN, "user", "loaded"),

@@ -148,6 +148,8 @@ async def test_full_flow_with_errors_and_recovery(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     lake = config_dir / "home_energy_lake" / "lake"
     assert lake.is_dir()
+    # The title names the home and its lake, relative to the config folder.
+    assert result["title"] == f"{hass.config.location_name} (home_energy_lake/lake)"
     assert result["result"].unique_id == f"local:{lake}"
     data = result["data"]
     assert data["latitude"] == LATITUDE
@@ -343,6 +345,7 @@ async def test_adls_lake_with_bad_settings_then_bad_key_then_good(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == f"adls:{adls.account_url}/bronze/home"
+    assert result["title"] == f"{hass.config.location_name} (ADLS {ACCOUNT}/bronze/home)"
     assert result["data"]["lake"] == {"backend": "adls", **settings, "account_key": ACCOUNT_KEY}
     assert list(result["data"]["sources"]) == ["fronius"]
     # The test write cleaned up after itself.

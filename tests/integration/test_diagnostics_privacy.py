@@ -26,6 +26,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.home_energy_lake.const import DOMAIN
 from custom_components.home_energy_lake.entity import source_device_key
+from custom_components.home_energy_lake.store import entry_title
 
 from .conftest import (
     EMONCMS_URL,
@@ -139,7 +140,8 @@ async def loaded_integration(hass: HomeAssistant) -> None:
 def _entry(hass: HomeAssistant, lake: dict[str, Any]) -> MockConfigEntry:
     entry = MockConfigEntry(
         domain=DOMAIN,
-        title="Home",
+        # The automatic title names the lake: its folder or ADLS account.
+        title=entry_title(hass, lake),
         unique_id=f"{lake['backend']}:secret",
         data={
             "latitude": LATITUDE,
@@ -238,7 +240,7 @@ async def test_a_loaded_entry_downloads_live_state_without_identifying_anyone(
     }
     entry = MockConfigEntry(
         domain=DOMAIN,
-        title="Home",
+        title=entry_title(hass, {"backend": "local", "path": str(lake)}),
         unique_id=f"local:{lake}",
         data={
             "latitude": LATITUDE,
