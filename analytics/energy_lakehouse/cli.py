@@ -1,14 +1,18 @@
 """``energy-lakehouse``: build, inspect and export the lakehouse.
 
-Exit codes: 0 done (corrupt segments are reported, not fatal), 1 unexpected error,
-2 bad command line, 3 lake not readable (missing folder, ADLS unreachable or refused),
-4 database not usable (locked, not a lakehouse, bad limits), 5 export failed.
+Exit codes: 0 done (corrupt segments are reported, not fatal; models without enough data
+are skipped and named), 1 unexpected error, 2 bad command line, 3 lake not readable
+(missing folder, ADLS unreachable or refused), 4 database not usable (locked, not a
+lakehouse, bad limits), 5 export failed, 6 no forecast possible (no trained model, a
+stored model that is not trusted, no weather forecast for the day).
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+from datetime import date
+import json
 import os
 from pathlib import Path
 import sys
@@ -30,6 +34,7 @@ EXIT_USAGE = 2
 EXIT_LAKE = 3
 EXIT_DATABASE = 4
 EXIT_EXPORT = 5
+EXIT_MODELS = 6
 
 
 def _progress(enabled: bool) -> Callable[[str, int], Callable[[int], None]]:
@@ -129,7 +134,46 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("parquet", "delta"), default="parquet")
     export.add_argument("--out", type=Path, required=True, help="output folder")
     export.add_argument("--silver", action="store_true", help="export the Silver tables too")
+    train = commands.add_parser(
+        "train", help="train every model whose data suffice; say which were skipped and why"
+    )
+    _common(train)
+    _models_option(train)
+    predict = commands.add_parser(
+        "predict", help="forecast a day hourly into Gold forecast_hourly and cop_expected_hourly"
+    )
+    _common(predict)
+    _models_option(predict)
+    predict.add_argument(
+        "--date",
+        type=date.fromisoformat,
+        help="the local day to forecast, YYYY-MM-DD (default: the day after the history)",
+    )
+    backtest = commands.add_parser(
+        "backtest",
+        help="rolling-origin backtest of the last days, scores into Gold backtest_metrics",
+        description="Each of the last N days is forecast by models trained on the days "
+        "before it only, from the weather forecasts as issued 12-36 h ahead, and scored "
+        "against the meters and simple baselines.",
+    )
+    _common(backtest)
+    backtest.add_argument("--days", type=int, default=30, help="days to forecast (default 30)")
+    backtest.add_argument(
+        "--refit-days", type=int, default=7, help="retrain every N origins (default 7)"
+    )
+    backtest.add_argument("--json", action="store_true", help="print the scores as one JSON object")
+    backtest.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
+
+
+def _models_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--models", type=Path, help="where trained models are kept (default: <db folder>/models)"
+    )
+
+
+def _models_dir(args: argparse.Namespace) -> Path:
+    return Path(args.models) if args.models else Path(args.db).resolve().parent / "models"
 
 
 def _settings(args: argparse.Namespace, lake: Path) -> Settings:
@@ -230,6 +274,8 @@ def run(argv: Sequence[str] | None = None) -> int:
                 print(f"skipped corrupt segment {path}: {error}", file=sys.stderr)
         elif args.command == "status":
             _print_status(Lakehouse(_settings(args, Path("."))).status())
+        elif args.command in ("train", "predict", "backtest"):
+            return _run_models(args)
         else:
             settings = _settings(args, Path("."))
             if not settings.db.exists():
@@ -254,6 +300,55 @@ def run(argv: Sequence[str] | None = None) -> int:
     except duckdb.Error as err:
         print(f"error: database: {err}", file=sys.stderr)
         return EXIT_DATABASE
+    return EXIT_OK
+
+
+def _run_models(args: argparse.Namespace) -> int:
+    # The models load scikit-learn: only the commands that need it import them.
+    from .models import runs  # noqa: PLC0415
+    from .models.artifacts import ArtifactError  # noqa: PLC0415
+    from .models.data import MissingTablesError  # noqa: PLC0415
+    from .models.frame import NotEnoughDataError  # noqa: PLC0415
+
+    settings = _settings(args, Path("."))
+    if not settings.db.exists():
+        raise LakehouseError(f"no database at {settings.db}: run 'build' first")
+    con = connect(settings)
+    try:
+        if args.command == "train":
+            report = runs.run_train(con, _models_dir(args))
+            print(f"trained on {report.first_day} .. {report.last_day}, version {report.version}")
+            for name, path in report.trained.items():
+                print(f"  {name}: {path}")
+            for name, why in report.skipped.items():
+                print(f"skipped {name}: {why}")
+        elif args.command == "predict":
+            result = runs.run_predict(con, _models_dir(args), args.date)
+            totals = ", ".join(f"{t} {kwh} kWh" for t, kwh in result.daily_kwh.items())
+            print(f"{result.day}: {totals} (models {result.version}); rows {result.rows}")
+            for name, why in result.skipped.items():
+                print(f"no {name} forecast: {why}")
+        else:
+            scores = runs.run_backtest(
+                con,
+                days=args.days,
+                refit_days=args.refit_days,
+                progress=_progress(not args.no_progress),
+            )
+            if args.json:
+                print(json.dumps(scores.metrics))
+            else:
+                for target, metrics in scores.metrics.items():
+                    print(f"{target}: " + ", ".join(f"{k} {v}" for k, v in metrics.items()))
+            for name, why in scores.skipped_models.items():
+                print(f"skipped {name}: {why}", file=sys.stderr)
+            for day, why in scores.skipped_days.items():
+                print(f"not forecast {day}: {why}", file=sys.stderr)
+    except (ArtifactError, NotEnoughDataError, MissingTablesError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_MODELS
+    finally:
+        con.close()
     return EXIT_OK
 
 

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import duckdb
 
 from .bronze import ENVELOPE_COLUMNS, Segment, discover, read_json_relation, read_lines_relation
+from .models.tables import DDL as MODEL_TABLES
 from .sqlmodels import (
     REFUSAL_REASONS,
     Model,
@@ -52,6 +53,10 @@ SLICE_DAYS = 31
 CHUNK_FILES = 512
 """Segments per typed read: large enough for DuckDB to parallelize, small enough to
 bound memory and to give the progress bar something to show."""
+
+
+KEPT_ON_REBUILD = frozenset(MODEL_TABLES)
+"""What the models wrote (forecasts as made, backtests): Bronze can't bring them back."""
 
 
 class LakehouseError(Exception):
@@ -291,6 +296,8 @@ class Lakehouse:
             "SELECT table_name, table_type FROM information_schema.tables "
             "WHERE table_schema = 'main'"
         ).fetchall():
+            if name in KEPT_ON_REBUILD:
+                continue
             con.execute(f'DROP {"VIEW" if kind == "VIEW" else "TABLE"} IF EXISTS "{name}" CASCADE')
 
     def _create_staging(self, con: duckdb.DuckDBPyConnection) -> None:

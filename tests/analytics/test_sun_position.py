@@ -29,7 +29,9 @@ def test_sun_position_matches_pvlib(lake: Path, tmp_path: Path) -> None:
         "SELECT timestamp, sun_elevation_deg, sun_azimuth_deg "
         "FROM features_sun_position ORDER BY 1",
     )
-    assert len(rows) == 72
+    # The 72 hours with data, and the 72 after the last for the day-ahead forecasts.
+    last = days[-1] + timedelta(hours=23)
+    assert [r[0] for r in rows[72:]] == [last + timedelta(hours=h) for h in range(1, 73)]
     middles = pd.DatetimeIndex([r[0] + timedelta(minutes=30) for r in rows])
     spa = pvlib.solarposition.get_solarposition(middles, latitude, longitude, method="nrel_numpy")
     for (_, elevation, azimuth), (_, reference) in zip(rows, spa.iterrows(), strict=True):

@@ -1,12 +1,24 @@
--- Sun position at the middle of every UTC hour the lake has data for (the sun macros:
--- NOAA's fractional-year approximation, within about 0.5° of a full ephemeris), at the
+-- Sun position at the middle of every UTC hour the lake has data for, and of the
+-- 72 hours after the last (the day-ahead models forecast them), by the sun macros
+-- (NOAA's fractional-year approximation, within about 0.5° of a full ephemeris), at the
 -- home's location: the configured one, else the mean of the weather APIs' coordinates.
 -- One row per timestamp (UTC hour start).
 -- materialized: table
-WITH hours AS (
+WITH data_hours AS (
     SELECT DISTINCT date_trunc('hour', "timestamp") AS hour_ts FROM {{ ref('solar_readings') }}
     UNION
     SELECT "timestamp" FROM {{ ref('weather_combined') }}
+),
+last_hour AS (
+    SELECT max(hour_ts) AS last_ts FROM data_hours
+),
+hours AS (
+    SELECT hour_ts FROM data_hours
+    UNION
+    SELECT {{ plus_seconds('last_hour.last_ts', 'steps.step * 3600') }}
+    FROM last_hour
+    CROSS JOIN (SELECT * FROM range(1, 73) AS steps(step)) AS steps
+    WHERE last_hour.last_ts IS NOT NULL
 ),
 site AS (
     {{ site_location() }}
