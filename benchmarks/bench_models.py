@@ -40,11 +40,11 @@ END = "2026-12-01"
 
 def child(step: str, db: Path, models: Path) -> None:
     """Run one step in this process and print its figures as JSON."""
-    import duckdb
-
+    from energy_lakehouse.lakehouse import Settings, connect
     from energy_lakehouse.models import runs
 
-    con = duckdb.connect(str(db))
+    # The command line's connection: its default memory limit (512 MB) and threads (2).
+    con = connect(Settings(lake=db.parent, db=db))
     started = time.perf_counter()
     result: dict[str, Any]
     if step == "train":

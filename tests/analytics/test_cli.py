@@ -13,7 +13,9 @@ from energy_lakehouse.cli import EXIT_DATABASE, EXIT_LAKE, EXIT_OK, EXIT_USAGE, 
 from . import scenario as s
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["status"], ["export"]])
+@pytest.mark.parametrize(
+    "command", [[], ["build"], ["status"], ["export"], ["train"], ["predict"], ["backtest"]]
+)
 def test_help_on_every_command(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         run([*command, "--help"])

@@ -18,6 +18,7 @@ import tempfile
 from typing import Any
 
 import skops.io as sio
+from skops.io.exceptions import UntrustedTypesFoundException
 
 TRUSTED = frozenset(
     {
@@ -88,12 +89,10 @@ def load(models_dir: Path, name: str, version: str | None = None) -> Artifact:
     try:
         data = (folder / MODEL_FILE).read_bytes()
         metadata = json.loads((folder / METADATA_FILE).read_text("utf-8"))
-        untrusted = set(sio.get_untrusted_types(data=data)) - TRUSTED
-        if untrusted:
-            raise ArtifactError(
-                f"{folder / MODEL_FILE} holds types we do not trust: {', '.join(sorted(untrusted))}"
-            )
+        # skops refuses, before building anything, a file with a type outside the list.
         model = sio.loads(data, trusted=sorted(TRUSTED))
+    except UntrustedTypesFoundException as err:
+        raise ArtifactError(f"{folder / MODEL_FILE} holds types we do not trust: {err}") from err
     except (OSError, ValueError, TypeError, KeyError) as err:
         raise ArtifactError(f"cannot read {folder}: {err}") from err
     return Artifact(name=name, version=chosen, model=model, metadata=metadata)
