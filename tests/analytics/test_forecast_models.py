@@ -21,6 +21,7 @@ from energy_lakehouse.models.data import ISSUE_LEAD_H, LakeData
 from energy_lakehouse.models.forecasting import predict, train, weather_for
 from energy_lakehouse.models.frame import NotEnoughDataError, hours_of
 from energy_lakehouse.models.heatpump import HeatPumpModel
+from energy_lakehouse.models.runs import load_trained
 
 ZONE = "Europe/Berlin"
 FIRST = date(2026, 1, 5)
@@ -238,3 +239,18 @@ def test_artifacts_round_trip_and_refuse_untrusted_types(tmp_path: Path) -> None
     with pytest.raises(artifacts.ArtifactError, match="do not trust"):
         artifacts.load(tmp_path, "heatpump")
     assert folder.is_dir()
+
+
+def test_predict_uses_one_training_run_never_a_mix(tmp_path: Path) -> None:
+    trained = train(_house(20), version="t")
+    artifacts.save(tmp_path, "consensus", "20260101T000000Z", trained.consensus, {})
+    artifacts.save(tmp_path, "pv", "20260101T000000Z", trained.pv, {})
+    artifacts.save(tmp_path, "load", "20260101T000000Z", trained.load, {})
+    # A later run that could train only the load model.
+    artifacts.save(tmp_path, "consensus", "20260202T000000Z", trained.consensus, {})
+    artifacts.save(tmp_path, "load", "20260202T000000Z", trained.load, {})
+    loaded = load_trained(tmp_path)
+    assert loaded.version == "20260202T000000Z"
+    assert loaded.load is not None
+    assert loaded.pv is None
+    assert loaded.skipped["pv"] == "not trained in run 20260202T000000Z"

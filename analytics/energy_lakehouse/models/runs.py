@@ -96,7 +96,11 @@ def run_train(
 
 
 def load_trained(models_dir: Path) -> Trained:
-    """Load the newest stored version of every model; models never trained stay None."""
+    """Load the models of the newest training run; those it skipped stay None.
+
+    Every run stores the consensus, so its newest version names the run: a model from an
+    older run is not mixed in (its inputs and the grid's parts would disagree).
+    """
     consensus = artifacts.load(models_dir, CONSENSUS)
     assert isinstance(consensus.model, WeatherConsensus)
     trained = Trained(
@@ -106,10 +110,10 @@ def load_trained(models_dir: Path) -> Trained:
         consensus=consensus.model,
     )
     for name in MODEL_NAMES:
-        if not artifacts.versions(models_dir, name):
-            trained.skipped[name] = "not trained"
+        if consensus.version not in artifacts.versions(models_dir, name):
+            trained.skipped[name] = f"not trained in run {consensus.version}"
             continue
-        setattr(trained, name, artifacts.load(models_dir, name).model)
+        setattr(trained, name, artifacts.load(models_dir, name, consensus.version).model)
     return trained
 
 
