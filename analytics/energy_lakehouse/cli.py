@@ -340,6 +340,12 @@ def _run_models(args: argparse.Namespace) -> int:
             else:
                 for target, metrics in scores.metrics.items():
                     print(f"{target}: " + ", ".join(f"{k} {v}" for k, v in metrics.items()))
+                bins = ", ".join(
+                    f"{b['outside_bin_c']}..{b['outside_bin_c'] + 2} C {b['mae']} ({b['hours']} h)"
+                    for b in scores.cop_bins
+                )
+                if bins:
+                    print(f"cop hourly MAE by outside temperature: {bins}")
             for name, why in scores.skipped_models.items():
                 print(f"skipped {name}: {why}", file=sys.stderr)
             for day, why in scores.skipped_days.items():

@@ -85,6 +85,14 @@ def test_train_predict_backtest(built: Path, db: Path, capsys: pytest.CaptureFix
     assert set(scores["cop"]) >= {"daily_mae", "hourly_mae"}
     assert {"load", "grid_import"} <= set(scores)
     assert scores["pv"]["days"] == 2
+    assert run(["backtest", "--db", str(db), "--days", "2", "--no-progress"]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert "pv: nrmse_pct" in text
+    assert "cop hourly MAE by outside temperature:" in text
+    bins = query(
+        db, "SELECT count(*) FROM backtest_metrics WHERE metric LIKE 'hourly_mae_outside_%'"
+    )
+    assert bins[0][0] > 0
     stored = query(db, "SELECT DISTINCT target FROM backtest_metrics ORDER BY 1")
     assert ("pv",) in stored
     assert ("cop",) in stored

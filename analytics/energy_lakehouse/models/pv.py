@@ -2,7 +2,8 @@
 
 Inputs (``FEATURES``): forecast global, direct and diffuse irradiance, cloud cover and
 temperature, the sun's elevation, azimuth and cos(zenith) at mid-hour, the clear-sky
-irradiance (Haurwitz) and the clear-sky index (forecast / clear sky). Method:
+irradiance (Haurwitz), the clear-sky index (forecast / clear sky) and the irradiance the
+consensus cloud cover implies (Kasten-Czeplak). Method:
 gradient-boosted trees on the home's own hours, trained on the forecasts as they were
 issued the day before, so that they learn what no one told them: the roof's orientation
 (how the yield follows the azimuth), shading (hours and seasons that give less than the
@@ -34,6 +35,7 @@ FEATURES = (
     "cos_zenith",
     "clear_sky_wh_m2",
     "clear_sky_index",
+    "cloud_irradiance_wh_m2",
 )
 MIN_DAYS = 14
 MIN_COVERAGE_PCT = 90.0
@@ -50,7 +52,14 @@ def features(weather: pd.DataFrame) -> pd.DataFrame:
     """Return the model's inputs for each hour of ``weather``."""
     clear = clear_sky_ghi(weather["cos_zenith"])
     index = (weather["solar_radiation"] / clear.where(clear > 20)).clip(0, 1.5)
-    frame = weather.assign(clear_sky_wh_m2=clear, clear_sky_index=index)
+    # The consensus cloud cover of all three APIs through Kasten-Czeplak: an irradiance
+    # estimate whose errors are not Open-Meteo's alone.
+    cloud = (weather["cloud_cover"] / 100).clip(0, 1)
+    frame = weather.assign(
+        clear_sky_wh_m2=clear,
+        clear_sky_index=index,
+        cloud_irradiance_wh_m2=clear * (1 - 0.75 * cloud**3.4),
+    )
     return frame[list(FEATURES)].astype(float)
 
 

@@ -192,11 +192,22 @@ def run_backtest(
     run_at = now or now_utc()
     first, last = (result.origins[0], result.origins[-1]) if result.origins else (None, None)
     rows = [
-        {"run_at": run_at, "target": target, "metric": metric, "value": value,
-         "first_origin": first, "last_origin": last}
+        {
+            "run_at": run_at,
+            "target": target,
+            "metric": metric,
+            "value": value,
+            "first_origin": first,
+            "last_origin": last,
+        }
         for target, scores in result.metrics.items()
         for metric, value in scores.items()
         if value is not None
+    ]
+    rows += [
+        {"run_at": run_at, "target": "cop", "metric": f"hourly_mae_outside_{b['outside_bin_c']}c",
+         "value": b["mae"], "first_origin": first, "last_origin": last}
+        for b in result.cop_bins
     ]  # fmt: skip
     tables.create(con)
     tables.append(con, "backtest_metrics", pd.DataFrame(rows, columns=[
