@@ -4,6 +4,7 @@ Data: the house simulator's history (seed 42, its forecast errors and planted fa
 generated once and cached as ``bench_lakehouse`` does, then built. Measured, each in its
 own process so that its peak RSS is its own:
 
+* ``build`` of the lakehouse (not a target here; ``bench_lakehouse`` measures it);
 * ``train`` on the whole history (wall time inside the process, without the imports);
 * ``predict`` of the next day with the stored models (loading them included);
 * the rolling-origin ``backtest`` of every day but the first (refit every 7 days).
@@ -38,35 +39,44 @@ from bench_lakehouse import CACHE, lake_for
 END = "2026-12-01"
 
 
-def child(step: str, db: Path, models: Path) -> None:
-    """Run one step in this process and print its figures as JSON."""
-    from energy_lakehouse.lakehouse import Settings, connect
+def child(step: str, db: Path, path: Path) -> None:
+    """Run one step in this process and print its figures as JSON.
+
+    ``path`` is the lake for ``build``, the models folder for the other steps.
+    """
+    from energy_lakehouse.lakehouse import Lakehouse, Settings, connect
     from energy_lakehouse.models import runs
 
-    # The command line's connection: its default memory limit (512 MB) and threads (2).
-    con = connect(Settings(lake=db.parent, db=db))
     started = time.perf_counter()
-    result: dict[str, Any]
-    if step == "train":
-        report = runs.run_train(con, models)
-        result = {"trained": sorted(report.trained), "skipped": report.skipped}
-    elif step == "predict":
-        forecast = runs.run_predict(con, models)
-        result = {"day": str(forecast.day), "daily_kwh": forecast.daily_kwh}
-    else:
-        scores = runs.run_backtest(
-            con, days=10_000, refit_days=7, progress=lambda _d, _t: lambda _n: None
+    result: dict[str, Any] = {}
+    if step == "build":
+        settings = Settings(
+            lake=path, db=db, timezone="Europe/Berlin", latitude=50.1109, longitude=8.6821
         )
-        result = {"metrics": scores.metrics, "cop_bins": scores.cop_bins}
+        Lakehouse(settings).build()
+    else:
+        # The command line's connection: its default memory limit (512 MB) and threads (2).
+        con = connect(Settings(lake=db.parent, db=db))
+        if step == "train":
+            report = runs.run_train(con, path)
+            result = {"trained": sorted(report.trained), "skipped": report.skipped}
+        elif step == "predict":
+            forecast = runs.run_predict(con, path)
+            result = {"day": str(forecast.day), "daily_kwh": forecast.daily_kwh}
+        else:
+            scores = runs.run_backtest(
+                con, days=10_000, refit_days=7, progress=lambda _d, _t: lambda _n: None
+            )
+            result = {"metrics": scores.metrics, "cop_bins": scores.cop_bins}
     result["seconds"] = time.perf_counter() - started
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result, default=str))
 
 
-def measure(step: str, db: Path, models: Path) -> dict[str, Any]:
+def measure(step: str, db: Path, path: Path) -> dict[str, Any]:
     """Run a step in a child process and return its figures."""
     out = subprocess.run(
-        [sys.executable, __file__, "--child", step, "--db", str(db), "--models", str(models)],
+        [sys.executable, __file__, "--child", step, "--db", str(db), "--path", str(path)],
         check=True,
         capture_output=True,
         text=True,
@@ -80,15 +90,13 @@ def measure(step: str, db: Path, models: Path) -> dict[str, Any]:
 
 
 def run_all(days: int, work: Path) -> dict[str, dict[str, Any]]:
-    """Build the cached lake, then train, predict and backtest it."""
-    from energy_lakehouse.lakehouse import Lakehouse, Settings
+    """Build the cached lake, then train, predict and backtest it, each in its own process.
 
+    The parent stays small: a child forked from a big parent would start with its peak RSS.
+    """
     lake = lake_for(days, END)
     db = work / "house.duckdb"
-    settings = Settings(
-        lake=lake, db=db, timezone="Europe/Berlin", latitude=50.1109, longitude=8.6821
-    )
-    Lakehouse(settings).build()
+    measure("build", db, lake)
     models = work / "models"
     return {step: measure(step, db, models) for step in ("train", "predict", "backtest")}
 
@@ -126,10 +134,10 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--models", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.db, args.models)
+        child(args.child, args.db, args.path)
         return
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
